@@ -1,0 +1,225 @@
+import * as v from 'valibot';
+import { ConfigError } from './errors.ts';
+
+/**
+ * The whole experiment as one flat, typed record. A seed plus this config determines a run:
+ * data, initial weights, batch order and dropout masks all derive from it.
+ */
+export const DEMOS = ['classify2d', 'digits', 'curve'] as const;
+export const DATASETS_2D = ['spiral', 'circles', 'xor', 'gaussians', 'checkerboard'] as const;
+export const DATASETS = [...DATASETS_2D, 'sine', 'mnist'] as const;
+export const FEATURES = ['x', 'y', 'x2', 'y2', 'xy', 'sinx', 'siny'] as const;
+export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
+export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
+export const MODELS = ['mlp', 'cnn'] as const;
+
+export type DemoKind = (typeof DEMOS)[number];
+export type DatasetName = (typeof DATASETS)[number];
+export type Feature = (typeof FEATURES)[number];
+export type Activation = (typeof ACTIVATIONS)[number];
+export type OptimizerKind = (typeof OPTIMIZERS)[number];
+export type ModelKind = (typeof MODELS)[number];
+
+/**
+ * Limits of every numeric field, declared once. The form, the share link and the checkpoint
+ * importer all validate against this table, so their messages agree.
+ */
+export const NUMERIC_FIELDS = {
+  samples: { label: 'Samples', min: 20, max: 5000, integer: true },
+  noise: { label: 'Noise', min: 0, max: 1, integer: false },
+  testFraction: { label: 'Test fraction', min: 0.05, max: 0.9, integer: false },
+  learningRate: { label: 'Learning rate', min: 1e-6, max: 10, integer: false },
+  batchSize: { label: 'Batch size', min: 1, max: 512, integer: true },
+  decaySteps: { label: 'Decay steps', min: 1, max: 1_000_000, integer: true },
+  l2: { label: 'L2', min: 0, max: 1, integer: false },
+  dropout: { label: 'Dropout', min: 0, max: 0.9, integer: false },
+  seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, integer: true },
+  hiddenUnits: { label: 'Units per layer', min: 1, max: 256, integer: true },
+} as const;
+export type NumericField = keyof typeof NUMERIC_FIELDS;
+export const MAX_HIDDEN_LAYERS = 6;
+
+export interface TrainConfig {
+  /** Which demo this run belongs to; decides the loss and the pictures. */
+  demo: DemoKind;
+  /** Data source; 2D sets for classify2d, sine for curve, mnist for digits. */
+  dataset: DatasetName;
+  /** Generated points (2D and curve demos). */
+  samples: number;
+  /** Label/position noise for generated sets, 0..1. */
+  noise: number;
+  /** Share of the data held out for the test loss. */
+  testFraction: number;
+  /** Input features derived from (x, y) for the 2D demo. */
+  features: Feature[];
+  /** Network family; cnn only for digits. */
+  model: ModelKind;
+  /** Units of each hidden dense layer; [] is a linear model. */
+  hidden: number[];
+  /** Activation of every hidden layer. */
+  activation: Activation;
+  optimizer: OptimizerKind;
+  /** Base learning rate; the schedule scales it. */
+  learningRate: number;
+  /** Examples per step; the last partial batch of an epoch is dropped so shapes stay fixed. */
+  batchSize: number;
+  schedule: (typeof SCHEDULES)[number];
+  /** Period of the step schedule or length of the cosine schedule, in steps. */
+  decaySteps: number;
+  /** L2 penalty on kernels, added to the loss. */
+  l2: number;
+  /** Dropout rate after each hidden layer (0 = off). */
+  dropout: number;
+  seed: number;
+}
+
+const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
+  classify2d: {
+    demo: 'classify2d',
+    dataset: 'spiral',
+    samples: 400,
+    noise: 0.1,
+    testFraction: 0.2,
+    features: ['x', 'y'],
+    model: 'mlp',
+    hidden: [16, 16],
+    activation: 'relu',
+    optimizer: 'adam',
+    learningRate: 0.03,
+    batchSize: 32,
+    schedule: 'constant',
+    decaySteps: 1000,
+    l2: 0,
+    dropout: 0,
+    seed: 1,
+  },
+  digits: {
+    demo: 'digits',
+    dataset: 'mnist',
+    samples: 10000,
+    noise: 0,
+    testFraction: 0.2,
+    features: ['x', 'y'],
+    model: 'mlp',
+    hidden: [64],
+    activation: 'relu',
+    optimizer: 'adam',
+    learningRate: 0.002,
+    batchSize: 64,
+    schedule: 'constant',
+    decaySteps: 1000,
+    l2: 0,
+    dropout: 0,
+    seed: 1,
+  },
+  curve: {
+    demo: 'curve',
+    dataset: 'sine',
+    samples: 120,
+    noise: 0.1,
+    testFraction: 0.2,
+    features: ['x'],
+    model: 'mlp',
+    hidden: [24, 24],
+    activation: 'tanh',
+    optimizer: 'adam',
+    learningRate: 0.01,
+    batchSize: 16,
+    schedule: 'constant',
+    decaySteps: 1000,
+    l2: 0,
+    dropout: 0,
+    seed: 1,
+  },
+};
+
+export function defaultConfig(demo: DemoKind = 'classify2d'): TrainConfig {
+  const config = DEMO_DEFAULTS[demo];
+  return { ...config, features: [...config.features], hidden: [...config.hidden] };
+}
+
+function numberSchema(field: NumericField) {
+  const { label, min, max, integer } = NUMERIC_FIELDS[field];
+  const range = `${label} must be a number from ${min} to ${max}.`;
+  return v.pipe(
+    v.number(`${label} must be a number.`),
+    v.finite(`${label} must be a finite number.`),
+    ...(integer ? [v.integer(`${label} must be a whole number.`)] : []),
+    v.minValue(min, range),
+    v.maxValue(max, range),
+  );
+}
+
+/** The schema every config that crosses an edge (URL, file, worker message) is checked with. */
+export const TrainConfigSchema = v.strictObject(
+  {
+    demo: v.picklist(DEMOS, 'Demo must be one of: ' + DEMOS.join(', ') + '.'),
+    dataset: v.picklist(DATASETS, 'Dataset must be one of: ' + DATASETS.join(', ') + '.'),
+    samples: numberSchema('samples'),
+    noise: numberSchema('noise'),
+    testFraction: numberSchema('testFraction'),
+    features: v.pipe(
+      v.array(v.picklist(FEATURES, 'Features must be among: ' + FEATURES.join(', ') + '.')),
+      v.minLength(1, 'Choose at least one input feature.'),
+      v.maxLength(FEATURES.length, 'List each input feature at most once.'),
+    ),
+    model: v.picklist(MODELS, 'Model must be mlp or cnn.'),
+    hidden: v.pipe(
+      v.array(numberSchema('hiddenUnits')),
+      v.maxLength(MAX_HIDDEN_LAYERS, `Use at most ${MAX_HIDDEN_LAYERS} hidden layers.`),
+    ),
+    activation: v.picklist(ACTIVATIONS, 'Activation must be one of: ' + ACTIVATIONS.join(', ') + '.'),
+    optimizer: v.picklist(OPTIMIZERS, 'Optimizer must be one of: ' + OPTIMIZERS.join(', ') + '.'),
+    learningRate: numberSchema('learningRate'),
+    batchSize: numberSchema('batchSize'),
+    schedule: v.picklist(SCHEDULES, 'Schedule must be one of: ' + SCHEDULES.join(', ') + '.'),
+    decaySteps: numberSchema('decaySteps'),
+    l2: numberSchema('l2'),
+    dropout: numberSchema('dropout'),
+    seed: numberSchema('seed'),
+  },
+  (issue) => `Unknown setting "${String(issue.input === undefined ? issue.expected : issue.received)}"; remove it.`,
+);
+
+/** Rules between fields that a per-field schema cannot express. */
+function checkCombination(config: TrainConfig): void {
+  const expectedDataset = { classify2d: DATASETS_2D as readonly string[], curve: ['sine'], digits: ['mnist'] }[config.demo];
+  if (!expectedDataset.includes(config.dataset)) {
+    throw new ConfigError('dataset', `The ${config.demo} demo cannot use the ${config.dataset} dataset; pick one of: ${expectedDataset.join(', ')}.`);
+  }
+  if (config.model === 'cnn' && config.demo !== 'digits') {
+    throw new ConfigError('model', 'The small CNN only works on the handwritten digits; pick the MLP for this demo.');
+  }
+  if (new Set(config.features).size !== config.features.length) {
+    throw new ConfigError('features', 'List each input feature at most once.');
+  }
+}
+
+/** Validates an untrusted value into a TrainConfig, or throws a ConfigError naming the key. */
+export function parseConfig(input: unknown): TrainConfig {
+  const result = v.safeParse(TrainConfigSchema, input);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const key = issue.path?.map((p) => String(p.key)).join('.') ?? 'config';
+    throw new ConfigError(key, issue.message);
+  }
+  const config = result.output as TrainConfig;
+  checkCombination(config);
+  return config;
+}
+
+export type FieldResult = { ok: true; value: number } | { ok: false; message: string };
+
+/** Validates one typed-in value, as the form does on every keystroke. */
+export function parseNumericField(field: NumericField, text: string): FieldResult {
+  const { label, min, max, integer } = NUMERIC_FIELDS[field];
+  const range = `${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`;
+  const trimmed = text.trim();
+  if (trimmed === '') return { ok: false, message: `${label} is empty; enter ${range}.` };
+  const value = Number(trimmed);
+  if (!Number.isFinite(value)) return { ok: false, message: `${label} must be ${range}; "${trimmed}" is not a number.` };
+  if (integer && !Number.isInteger(value)) return { ok: false, message: `${label} must be ${range}; ${trimmed} is not whole.` };
+  if (value < min || value > max) return { ok: false, message: `${label} must be ${range}; ${trimmed} is out of range.` };
+  return { ok: true, value };
+}

@@ -1,0 +1,267 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from './config.ts';
+import type { Dataset } from '../datasets/types.ts';
+import { exampleCount } from '../datasets/types.ts';
+import { Rng, type RngState } from './rng.ts';
+import { learningRateAt } from './schedules.ts';
+import { createOptimizer, setLearningRate, cloneOptimizerState, restoreOptimizerState, type NamedTensor } from './optimizers.ts';
+import { modelSpecFor, paramSpecs, type ModelSpec, type ParamSpec } from '../models/spec.ts';
+import { initialValues } from '../models/init.ts';
+import { forward, predictOutputs } from '../models/forward.ts';
+import { argmaxRows, accuracy } from './metrics.ts';
+
+/** One evaluation of the held-out set. */
+export interface Evaluation {
+  step: number;
+  testLoss: number;
+  /** Classification only. */
+  testAccuracy?: number;
+}
+
+/**
+ * Everything besides tensors that a resumed run needs, as plain JSON. Together with the
+ * tensors from captureState() this is the whole training state.
+ */
+export interface TrainerProgress {
+  step: number;
+  epoch: number;
+  /** Index of the next batch's first example within this epoch's shuffled order. */
+  cursor: number;
+  /** Shuffle RNG state at the start of the current epoch; replaying it rebuilds the order. */
+  epochRngState: RngState;
+  /** Evaluations so far, for the test-loss curve. */
+  evaluations: Evaluation[];
+}
+
+export interface CapturedState {
+  progress: TrainerProgress;
+  /** Per-step training loss so far (the chart's history), float32. */
+  lossHistory: Float32Array;
+  /** Cloned params and optimizer state at this step boundary; the caller disposes them. */
+  tensors: NamedTensor[];
+}
+
+/** Derives one dropout seed per step, so masks need no stored RNG state. */
+const dropoutSeedAt = (seed: number, step: number) => (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
+
+/**
+ * The training loop's state machine. It never reads tensors back on the step path: losses
+ * stay on the device until readLosses() collects a batch of them in one transfer.
+ */
+export class Trainer {
+  readonly config: TrainConfig;
+  readonly dataset: Dataset;
+  readonly spec: ModelSpec;
+  readonly paramTable: ParamSpec[];
+  readonly params: tf.Variable[];
+  readonly optimizer: tf.Optimizer;
+  readonly stepsPerEpoch: number;
+  readonly batchSize: number;
+
+  #progress: TrainerProgress;
+  #trainX: tf.Tensor;
+  #trainY: tf.Tensor;
+  #testX: tf.Tensor;
+  #testY: tf.Tensor;
+  #epochX: tf.Tensor | null = null;
+  #epochY: tf.Tensor | null = null;
+  #pendingLosses: tf.Tensor[] = [];
+  #lossHistory: number[] = [];
+
+  private constructor(config: TrainConfig, dataset: Dataset, initial?: Float32Array[]) {
+    this.config = config;
+    this.dataset = dataset;
+    this.spec = modelSpecFor(config, dataset);
+    this.paramTable = paramSpecs(this.spec);
+    const values = initial ?? initialValues(this.paramTable, config.seed);
+    this.params = this.paramTable.map((p, i) => tf.variable(tf.tensor(values[i], p.shape, 'float32'), true));
+    this.optimizer = createOptimizer(config.optimizer, config.learningRate);
+
+    const trainCount = exampleCount(dataset.trainX, dataset.inputShape);
+    // A batch larger than the data would leave nothing to train on; shrink it, keep shapes fixed.
+    this.batchSize = Math.min(config.batchSize, trainCount);
+    this.stepsPerEpoch = Math.floor(trainCount / this.batchSize);
+    this.#trainX = tf.tensor(dataset.trainX, [trainCount, ...dataset.inputShape]);
+    this.#trainY = this.#targets(dataset.trainY);
+    this.#testX = tf.tensor(dataset.testX, [exampleCount(dataset.testX, dataset.inputShape), ...dataset.inputShape]);
+    this.#testY = this.#targets(dataset.testY);
+    this.#progress = { step: 0, epoch: 0, cursor: 0, epochRngState: Rng.seeded(config.seed, 'shuffle').state, evaluations: [] };
+    this.#shuffleEpoch();
+  }
+
+  static create(config: TrainConfig, dataset: Dataset): Trainer {
+    return new Trainer(config, dataset);
+  }
+
+  /** Rebuilds a trainer from captured state, continuing exactly where it stopped. */
+  static async restore(config: TrainConfig, dataset: Dataset, saved: CapturedState): Promise<Trainer> {
+    const byName = new Map(saved.tensors.map((t) => [t.name, t.tensor]));
+    const table = paramSpecs(modelSpecFor(config, dataset));
+    const values = await Promise.all(
+      table.map(async (p) => {
+        const tensor = byName.get(`param/${p.name}`);
+        if (!tensor) throw new Error(`The checkpoint has no weights for ${p.name}; it was saved from a different model.`);
+        if (tensor.shape.join('x') !== p.shape.join('x')) {
+          throw new Error(`The checkpoint's ${p.name} has shape [${tensor.shape}] but this model expects [${p.shape}].`);
+        }
+        return (await tensor.data()) as Float32Array;
+      }),
+    );
+    const trainer = new Trainer(config, dataset, values);
+    await restoreOptimizerState(trainer.optimizer, saved.tensors.filter((t) => t.name.startsWith('optimizer/')));
+    trainer.#progress = structuredClone(saved.progress);
+    trainer.#lossHistory = Array.from(saved.lossHistory);
+    trainer.#shuffleEpoch();
+    return trainer;
+  }
+
+  get step(): number {
+    return this.#progress.step;
+  }
+
+  get epoch(): number {
+    return this.#progress.epoch;
+  }
+
+  get progress(): Readonly<TrainerProgress> {
+    return this.#progress;
+  }
+
+  /** Losses already read back, one per completed step. */
+  get lossHistory(): readonly number[] {
+    return this.#lossHistory;
+  }
+
+  get learningRate(): number {
+    return learningRateAt(this.#progress.step, this.config);
+  }
+
+  /** One optimisation step on the next batch. Enqueues GPU work; reads nothing back. */
+  trainStep(): void {
+    const progress = this.#progress;
+    if (progress.cursor + this.batchSize > this.stepsPerEpoch * this.batchSize) this.#startNextEpoch();
+    const start = progress.cursor;
+    const dropoutSeed = dropoutSeedAt(this.config.seed, progress.step);
+    setLearningRate(this.optimizer, learningRateAt(progress.step, this.config));
+    const loss = tf.tidy(() => {
+      const x = this.#epochX!.slice(start, this.batchSize);
+      const y = this.#epochY!.slice(start, this.batchSize);
+      return this.optimizer.minimize(() => this.#loss(x, y, { dropout: this.config.dropout, dropoutSeed }) as tf.Scalar, true, this.params);
+    });
+    this.#pendingLosses.push(loss!);
+    progress.cursor += this.batchSize;
+    progress.step += 1;
+  }
+
+  /** Steps whose loss is still on the device. */
+  get pendingLossCount(): number {
+    return this.#pendingLosses.length;
+  }
+
+  /**
+   * Reads every pending loss in one transfer and appends them to the history. Returns the
+   * new values; the first belongs to step `lossHistory.length - values.length + 1`.
+   */
+  async readLosses(): Promise<Float32Array> {
+    if (this.#pendingLosses.length === 0) return new Float32Array(0);
+    const pending = this.#pendingLosses;
+    this.#pendingLosses = [];
+    const stacked = tf.stack(pending);
+    tf.dispose(pending);
+    const values = (await stacked.data()) as Float32Array;
+    stacked.dispose();
+    for (const v of values) this.#lossHistory.push(v);
+    return values;
+  }
+
+  /** Test loss (and accuracy) on the held-out set; records it in the progress. */
+  async evaluate(): Promise<Evaluation> {
+    const [lossTensor, outputs] = tf.tidy(() => {
+      const out = forward(this.spec, this.params, this.#testX);
+      return [this.#dataLoss(out, this.#testY), out] as const;
+    });
+    const testLoss = (await lossTensor.data())[0];
+    let testAccuracy: number | undefined;
+    if (this.dataset.classes > 0) {
+      const predicted = argmaxRows((await outputs.data()) as Float32Array, this.dataset.classes);
+      testAccuracy = accuracy(predicted, this.dataset.testY);
+    }
+    tf.dispose([lossTensor, outputs]);
+    const evaluation: Evaluation = { step: this.#progress.step, testLoss, ...(testAccuracy === undefined ? {} : { testAccuracy }) };
+    const last = this.#progress.evaluations.at(-1);
+    if (last?.step === evaluation.step) this.#progress.evaluations[this.#progress.evaluations.length - 1] = evaluation;
+    else this.#progress.evaluations.push(evaluation);
+    return evaluation;
+  }
+
+  /** Outputs (probabilities or values) for raw input rows, e.g. a decision-boundary grid. */
+  async predict(inputs: Float32Array): Promise<Float32Array> {
+    const count = exampleCount(inputs, this.dataset.inputShape);
+    const out = tf.tidy(() => predictOutputs(this.spec, this.params, tf.tensor(inputs, [count, ...this.dataset.inputShape])));
+    const values = (await out.data()) as Float32Array;
+    out.dispose();
+    return values;
+  }
+
+  /**
+   * Clones the whole state at this step boundary: params, optimizer slots and progress.
+   * Must be called with no step in between its start and end (the worker awaits it).
+   */
+  async captureState(): Promise<CapturedState> {
+    if (this.#pendingLosses.length > 0) await this.readLosses();
+    const params = this.params.map((p, i) => ({ name: `param/${this.paramTable[i].name}`, tensor: p.clone() }));
+    const optimizer = await cloneOptimizerState(this.optimizer);
+    return {
+      progress: structuredClone(this.#progress),
+      lossHistory: Float32Array.from(this.#lossHistory),
+      tensors: [...params, ...optimizer],
+    };
+  }
+
+  dispose(): void {
+    tf.dispose([...this.params, this.#trainX, this.#trainY, this.#testX, this.#testY, ...this.#pendingLosses]);
+    tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
+    this.optimizer.dispose();
+    this.#pendingLosses = [];
+  }
+
+  #targets(labels: Float32Array): tf.Tensor {
+    const count = labels.length;
+    if (this.dataset.classes === 0) return tf.tensor2d(labels, [count, 1]);
+    return tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), this.dataset.classes).toFloat());
+  }
+
+  /** Moves to the next epoch: its shuffle RNG state is where the previous shuffle left off. */
+  #startNextEpoch(): void {
+    const rng = Rng.fromState(this.#progress.epochRngState);
+    rng.shuffle(new Int32Array(this.#trainX.shape[0]));
+    this.#progress.epoch += 1;
+    this.#progress.cursor = 0;
+    this.#progress.epochRngState = rng.state;
+    this.#shuffleEpoch();
+  }
+
+  /** Replays this epoch's shuffle from its saved RNG state and gathers the epoch on the device once. */
+  #shuffleEpoch(): void {
+    const count = this.#trainX.shape[0];
+    const order = Rng.fromState(this.#progress.epochRngState).shuffle(Int32Array.from({ length: count }, (_, i) => i));
+    tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
+    [this.#epochX, this.#epochY] = tf.tidy(() => {
+      const indices = tf.tensor1d(order, 'int32');
+      return [tf.gather(this.#trainX, indices), tf.gather(this.#trainY, indices)];
+    });
+  }
+
+  #dataLoss(outputs: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+    return this.dataset.classes === 0
+      ? tf.losses.meanSquaredError(targets, outputs)
+      : tf.losses.softmaxCrossEntropy(targets, outputs);
+  }
+
+  #loss(x: tf.Tensor, y: tf.Tensor, options: { dropout: number; dropoutSeed: number }): tf.Scalar {
+    const data = this.#dataLoss(forward(this.spec, this.params, x, options), y);
+    if (this.config.l2 === 0) return data;
+    const kernels = this.params.filter((_, i) => this.paramTable[i].role === 'kernel');
+    return tf.add(data, tf.mul(this.config.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar;
+  }
+}
