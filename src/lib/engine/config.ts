@@ -140,12 +140,12 @@ export function defaultConfig(demo: DemoKind = 'classify2d'): TrainConfig {
 }
 
 function numberSchema(field: NumericField) {
-  const { label, min, max, integer } = NUMERIC_FIELDS[field];
+  const { label, min, max, integer } = NUMERIC_FIELDS[field] as { label: string; min: number; max: number; integer: boolean };
   const range = `${label} must be a number from ${min} to ${max}.`;
   return v.pipe(
     v.number(`${label} must be a number.`),
     v.finite(`${label} must be a finite number.`),
-    ...(integer ? [v.integer(`${label} must be a whole number.`)] : []),
+    v.check((n) => !integer || Number.isInteger(n), `${label} must be a whole number.`),
     v.minValue(min, range),
     v.maxValue(max, range),
   );

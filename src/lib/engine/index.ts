@@ -8,3 +8,4 @@ export * from './trainer.ts';
 export * from './optimizers.ts';
 export { buildDataset, type DataSources } from '../datasets/registry.ts';
 export { modelSpecFor, paramSpecs, paramCount, type ModelSpec } from '../models/spec.ts';
+export * from './backend-names.ts';

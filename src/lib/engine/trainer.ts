@@ -146,11 +146,26 @@ export class Trainer {
     const loss = tf.tidy(() => {
       const x = this.#epochX!.slice(start, this.batchSize);
       const y = this.#epochY!.slice(start, this.batchSize);
-      return this.optimizer.minimize(() => this.#loss(x, y, { dropout: this.config.dropout, dropoutSeed }) as tf.Scalar, true, this.params);
+      return this.optimizer.minimize(() => this.#loss(x, y, { dropout: this.config.dropout, dropoutSeed }), true, this.params)!;
     });
-    this.#pendingLosses.push(loss!);
+    this.#pendingLosses.push(loss);
     progress.cursor += this.batchSize;
     progress.step += 1;
+  }
+
+  /**
+   * Runs the forward and backward pass and an evaluation once without applying anything, so
+   * WebGPU/WebGL compile their shaders before the first timed step. Changes no state.
+   */
+  async warmUp(): Promise<void> {
+    const outputs = tf.tidy((): tf.Tensor[] => {
+      const x = this.#epochX!.slice(0, this.batchSize);
+      const y = this.#epochY!.slice(0, this.batchSize);
+      const { value, grads } = tf.variableGrads(() => this.#loss(x, y, { dropout: this.config.dropout, dropoutSeed: 0 }), this.params);
+      return [value, ...Object.values(grads), forward(this.spec, this.params, this.#testX)];
+    });
+    await Promise.all(outputs.map((t) => t.data()));
+    tf.dispose(outputs);
   }
 
   /** Steps whose loss is still on the device. */
@@ -174,24 +189,25 @@ export class Trainer {
     return values;
   }
 
-  /** Test loss (and accuracy) on the held-out set; records it in the progress. */
-  async evaluate(): Promise<Evaluation> {
+  /**
+   * Test loss (and accuracy) on the held-out set; records it in the progress. Also returns
+   * the predicted class of every test example, for confusion matrices and sample grids.
+   */
+  async evaluate(): Promise<{ evaluation: Evaluation; predicted?: Int32Array }> {
     const [lossTensor, outputs] = tf.tidy(() => {
       const out = forward(this.spec, this.params, this.#testX);
       return [this.#dataLoss(out, this.#testY), out] as const;
     });
     const testLoss = (await lossTensor.data())[0];
-    let testAccuracy: number | undefined;
-    if (this.dataset.classes > 0) {
-      const predicted = argmaxRows((await outputs.data()) as Float32Array, this.dataset.classes);
-      testAccuracy = accuracy(predicted, this.dataset.testY);
-    }
+    let predicted: Int32Array | undefined;
+    if (this.dataset.classes > 0) predicted = argmaxRows((await outputs.data()) as Float32Array, this.dataset.classes);
     tf.dispose([lossTensor, outputs]);
-    const evaluation: Evaluation = { step: this.#progress.step, testLoss, ...(testAccuracy === undefined ? {} : { testAccuracy }) };
-    const last = this.#progress.evaluations.at(-1);
-    if (last?.step === evaluation.step) this.#progress.evaluations[this.#progress.evaluations.length - 1] = evaluation;
-    else this.#progress.evaluations.push(evaluation);
-    return evaluation;
+    const evaluation: Evaluation = { step: this.#progress.step, testLoss };
+    if (predicted) evaluation.testAccuracy = accuracy(predicted, this.dataset.testY);
+    const evaluations = this.#progress.evaluations;
+    if (evaluations.at(-1)?.step === evaluation.step) evaluations[evaluations.length - 1] = evaluation;
+    else evaluations.push(evaluation);
+    return { evaluation, predicted };
   }
 
   /** Outputs (probabilities or values) for raw input rows, e.g. a decision-boundary grid. */
