@@ -26,7 +26,7 @@ export type ModelKind = (typeof MODELS)[number];
  * importer all validate against this table, so their messages agree.
  */
 export const NUMERIC_FIELDS = {
-  samples: { label: 'Samples', min: 20, max: 5000, integer: true },
+  samples: { label: 'Samples', min: 20, max: 10000, integer: true },
   noise: { label: 'Noise', min: 0, max: 1, integer: false },
   testFraction: { label: 'Test fraction', min: 0.05, max: 0.9, integer: false },
   learningRate: { label: 'Learning rate', min: 1e-6, max: 10, integer: false },
@@ -133,6 +133,18 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
     seed: 1,
   },
 };
+
+/**
+ * Settings that may change in the middle of a run: the trainer reads them on every step, so
+ * changing them continues the run. Any other change starts a new run.
+ */
+export const LIVE_KEYS = ['learningRate', 'schedule', 'decaySteps', 'l2', 'dropout'] as const satisfies readonly (keyof TrainConfig)[];
+
+/** True when `next` differs from `current` only in LIVE_KEYS. */
+export function isLiveChange(current: TrainConfig, next: TrainConfig): boolean {
+  const live = new Set<string>(LIVE_KEYS);
+  return (Object.keys(next) as (keyof TrainConfig)[]).every((key) => live.has(key) || JSON.stringify(current[key]) === JSON.stringify(next[key]));
+}
 
 export function defaultConfig(demo: DemoKind = 'classify2d'): TrainConfig {
   const config = DEMO_DEFAULTS[demo];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from './config.ts';
+import { isLiveChange, type TrainConfig } from './config.ts';
 import type { Dataset } from '../datasets/types.ts';
 import { exampleCount } from '../datasets/types.ts';
 import { Rng, type RngState } from './rng.ts';
@@ -49,7 +49,7 @@ const dropoutSeedAt = (seed: number, step: number) => (Math.imul(seed + 1, 0x9e3
  * stay on the device until readLosses() collects a batch of them in one transfer.
  */
 export class Trainer {
-  readonly config: TrainConfig;
+  #config: TrainConfig;
   readonly dataset: Dataset;
   readonly spec: ModelSpec;
   readonly paramTable: ParamSpec[];
@@ -69,7 +69,7 @@ export class Trainer {
   #lossHistory: number[] = [];
 
   private constructor(config: TrainConfig, dataset: Dataset, initial?: Float32Array[]) {
-    this.config = config;
+    this.#config = config;
     this.dataset = dataset;
     this.spec = modelSpecFor(config, dataset);
     this.paramTable = paramSpecs(this.spec);
@@ -113,6 +113,16 @@ export class Trainer {
     trainer.#lossHistory = Array.from(saved.lossHistory);
     trainer.#shuffleEpoch();
     return trainer;
+  }
+
+  get config(): TrainConfig {
+    return this.#config;
+  }
+
+  /** Applies a change of LIVE_KEYS settings from the next step on; anything else needs a new run. */
+  updateLiveSettings(next: TrainConfig): void {
+    if (!isLiveChange(this.#config, next)) throw new Error('Only the learning rate, schedule, decay steps, L2 and dropout can change during a run; start a new run for other changes.');
+    this.#config = next;
   }
 
   get step(): number {

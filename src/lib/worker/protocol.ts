@@ -38,6 +38,8 @@ export interface RunData {
 export type WorkerEvent =
   | { type: 'ready'; backend: BackendChoice }
   | { type: 'run'; config: TrainConfig; step: number; lossHistory: Float32Array; evaluations: Evaluation[]; data: RunData; paramCount: number }
+  /** A live setting changed (see LIVE_KEYS); the run continues. */
+  | { type: 'configured'; config: TrainConfig }
   | {
       type: 'progress';
       /** Step reached after these losses. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { parseConfig, type TrainConfig } from '../engine/config.ts';
+import { isLiveChange, parseConfig, type TrainConfig } from '../engine/config.ts';
 import { chooseBackend } from '../engine/backend.ts';
 import { TrainingDivergedError } from '../engine/errors.ts';
 import { Trainer } from '../engine/trainer.ts';
@@ -58,8 +58,15 @@ export class TrainingSession {
         this.#post({ type: 'ready', backend });
         return;
       }
-      case 'configure':
-        return this.#configure(parseConfig(command.config));
+      case 'configure': {
+        const config = parseConfig(command.config);
+        if (this.#trainer && isLiveChange(this.#trainer.config, config)) {
+          this.#trainer.updateLiveSettings(config);
+          this.#post({ type: 'configured', config });
+          return;
+        }
+        return this.#configure(config);
+      }
       case 'reset':
         if (this.#trainer) return this.#configure(this.#trainer.config);
         return;

@@ -122,6 +122,9 @@ export class TrainerClient {
         this.picture = null;
         this.historyVersion++;
         return;
+      case 'configured':
+        this.config = event.config;
+        return;
       case 'progress':
         for (const loss of event.losses) this.lossHistory.push(loss);
         this.historyVersion++;

@@ -1,0 +1,114 @@
+import {
+  defaultConfig,
+  MAX_HIDDEN_LAYERS,
+  NUMERIC_FIELDS,
+  parseNumericField,
+  type DemoKind,
+  type Feature,
+  type NumericField,
+  type TrainConfig,
+} from '../../lib/engine/config.ts';
+
+/** A form field: a numeric config key, or `hidden.<i>` for the units of hidden layer i. */
+export type FieldPath = NumericField | `hidden.${number}`;
+
+type ChoiceKey = 'dataset' | 'model' | 'activation' | 'optimizer' | 'schedule';
+
+/**
+ * The settings as typed, with a message per field. Only values that pass validation reach
+ * `config` and are handed on; a bad value stays in its box with its message beside it.
+ */
+export class SettingsForm {
+  #apply: (config: TrainConfig) => void;
+  config = $state.raw<TrainConfig>(defaultConfig());
+  texts = $state<Record<string, string>>({});
+  errors = $state<Record<string, string>>({});
+
+  constructor(apply: (config: TrainConfig) => void) {
+    this.#apply = apply;
+  }
+
+  /** Shows `config` without applying it (e.g. when the worker set up a run). */
+  load(config: TrainConfig): void {
+    this.config = config;
+    const texts: Record<string, string> = {};
+    for (const field of Object.keys(NUMERIC_FIELDS) as NumericField[]) {
+      if (field !== 'hiddenUnits') texts[field] = String(config[field]);
+    }
+    config.hidden.forEach((units, i) => (texts[`hidden.${i}`] = String(units)));
+    this.texts = texts;
+    this.errors = {};
+  }
+
+  get hasErrors(): boolean {
+    return Object.keys(this.errors).length > 0;
+  }
+
+  /** Validates as the user types; shows or clears the field's message. */
+  validate(path: FieldPath, text: string): number | null {
+    this.texts[path] = text;
+    const result = parseNumericField(path.startsWith('hidden.') ? 'hiddenUnits' : (path as NumericField), text);
+    if (result.ok) {
+      delete this.errors[path];
+      return result.value;
+    }
+    this.errors[path] = result.message;
+    return null;
+  }
+
+  /** Validates and, if the value is good, applies it. */
+  commit(path: FieldPath, text: string): void {
+    const value = this.validate(path, text);
+    if (value === null) return;
+    if (path.startsWith('hidden.')) {
+      const hidden = [...this.config.hidden];
+      hidden[Number(path.slice(7))] = value;
+      this.#update({ hidden });
+    } else {
+      this.#update({ [path]: value });
+    }
+  }
+
+  choose(key: ChoiceKey, value: string): void {
+    this.#update({ [key]: value } as Partial<TrainConfig>);
+  }
+
+  /** Switching demo loads that demo's defaults, keeping the seed. */
+  chooseDemo(demo: DemoKind): void {
+    const next = { ...defaultConfig(demo), seed: this.config.seed };
+    this.load(next);
+    this.#apply(next);
+  }
+
+  toggleFeature(feature: Feature, on: boolean): void {
+    const features = on ? [...this.config.features, feature] : this.config.features.filter((f) => f !== feature);
+    if (features.length === 0) {
+      this.errors.features = 'Choose at least one input feature.';
+      return;
+    }
+    delete this.errors.features;
+    this.#update({ features });
+  }
+
+  addLayer(): void {
+    if (this.config.hidden.length >= MAX_HIDDEN_LAYERS) return;
+    const units = this.config.hidden.at(-1) ?? 8;
+    this.texts[`hidden.${this.config.hidden.length}`] = String(units);
+    this.#update({ hidden: [...this.config.hidden, units] });
+  }
+
+  removeLayer(): void {
+    if (this.config.hidden.length === 0) return;
+    const last = this.config.hidden.length - 1;
+    delete this.texts[`hidden.${last}`];
+    delete this.errors[`hidden.${last}`];
+    this.#update({ hidden: this.config.hidden.slice(0, -1) });
+  }
+
+  #update(change: Partial<TrainConfig>): void {
+    // A field still showing an error keeps the whole form from applying: no half-valid config.
+    const others = Object.keys(this.errors).filter((key) => !(key in change) && !(key.startsWith('hidden.') && 'hidden' in change));
+    this.config = { ...this.config, ...change };
+    if (others.length === 0) this.#apply(this.config);
+  }
+}
