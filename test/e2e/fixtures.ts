@@ -1,4 +1,12 @@
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { test as base, chromium, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { CHROMIUM_FLAGS, WEBGPU_FLAGS, findChromium } from '../../scripts/chromium.mjs';
+
+/** One row of the "Download losses (CSV)" file. */
+export interface LossRow {
+  step: number;
+  /** Kept as text: equal strings mean bit-identical float32 values. */
+  trainLoss: string;
+}
 
 /** The playground as a user sees it: buttons by accessible name, readouts by test id. */
 export class PlaygroundPage {
@@ -13,6 +21,16 @@ export class PlaygroundPage {
   readonly lossReadout: Locator;
   readonly notice: Locator;
   readonly error: Locator;
+  readonly saveButton: Locator;
+  readonly saveStatus: Locator;
+  readonly autosaveInput: Locator;
+  readonly checkpointRows: Locator;
+  readonly resumeOffer: Locator;
+  readonly resumeButton: Locator;
+  readonly startNewButton: Locator;
+  readonly readOnly: Locator;
+  readonly takeOverButton: Locator;
+  readonly chart: Locator;
 
   constructor(readonly page: Page) {
     this.trainButton = page.getByRole('button', { name: 'Train', exact: true });
@@ -26,6 +44,16 @@ export class PlaygroundPage {
     this.lossReadout = page.getByTestId('loss');
     this.notice = page.getByTestId('notice');
     this.error = page.getByTestId('error');
+    this.saveButton = page.getByRole('button', { name: 'Save checkpoint' });
+    this.saveStatus = page.getByTestId('save-status');
+    this.autosaveInput = page.getByLabel('Autosave interval in seconds');
+    this.checkpointRows = page.getByTestId('checkpoint-list').locator('tbody tr');
+    this.resumeOffer = page.getByTestId('resume-offer');
+    this.resumeButton = page.getByRole('button', { name: 'Resume', exact: true });
+    this.startNewButton = page.getByRole('button', { name: 'Start new' });
+    this.readOnly = page.getByTestId('read-only');
+    this.takeOverButton = page.getByRole('button', { name: 'Take over' });
+    this.chart = page.getByTestId('loss-chart');
   }
 
   /** Opens the app (optionally with ?query or #hash) and waits until a run is set up. */
@@ -51,6 +79,52 @@ export class PlaygroundPage {
     await expect(this.stepReadout).toHaveText(String(step), { timeout: 90_000 });
     await expect(this.trainButton).toBeVisible();
   }
+
+  /** Picks a select option by its visible name, e.g. ('Optimizer', 'SGD with momentum'). */
+  async choose(label: string, option: string) {
+    await this.page.getByLabel(label, { exact: true }).selectOption({ label: option });
+  }
+
+  /** Types a value into a settings field and commits it, as leaving the field does. */
+  async setField(label: string, value: string) {
+    const field = this.page.getByLabel(label, { exact: true });
+    await field.fill(value);
+    await field.press('Enter');
+    await field.blur();
+  }
+
+  /** Waits for the checkpoint of `step` to be committed. */
+  async expectSaved(step: number, reason?: string) {
+    await expect(this.saveStatus).toHaveText(reason ? `Saved step ${step} (${reason}).` : new RegExp(`^Saved step ${step} \\(`));
+  }
+
+  /** Downloads the loss history through the page's own CSV button. */
+  async downloadLosses(): Promise<LossRow[]> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByRole('button', { name: 'Download losses (CSV)' }).click()]);
+    const stream = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    const [, ...rows] = Buffer.concat(chunks).toString('utf8').trim().split('\n');
+    return rows.map((row) => {
+      const [step, trainLoss] = row.split(',');
+      return { step: Number(step), trainLoss };
+    });
+  }
+}
+
+/**
+ * A browser with its own profile directory, like a user's Chromium: closing it and opening
+ * it again on the same directory is "closing the tab and coming back tomorrow".
+ */
+export async function openProfile(userDataDir: string, baseURL: string, options: { webgpu?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; playground: PlaygroundPage }> {
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: findChromium() ?? undefined,
+    args: [...CHROMIUM_FLAGS, ...(options.webgpu === false ? [] : WEBGPU_FLAGS)],
+    baseURL,
+    acceptDownloads: true,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page, playground: new PlaygroundPage(page) };
 }
 
 export const test = base.extend<{ playground: PlaygroundPage }>({

@@ -32,13 +32,14 @@ const DISPLAY: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL',
 
 /**
  * Picks and initialises the tfjs backend: WebGPU when an adapter is available, else WebGL,
- * else the CPU. `requested` (from ?backend=) is tried first. The returned reason explains,
- * in a sentence, why WebGPU is not in use.
+ * else the CPU. `requested` (from ?backend=, or after a device loss) is tried first, and
+ * `requestedBecause` says why it was requested. The returned reason explains, in a
+ * sentence, why WebGPU is not in use.
  */
-export async function chooseBackend(requested?: BackendName): Promise<BackendChoice> {
+export async function chooseBackend(requested?: BackendName, requestedBecause?: string): Promise<BackendChoice> {
   let why: string | null = null;
   if (requested && requested !== 'webgpu') {
-    why = `The URL asked for ?backend=${requested}, so WebGPU was not tried`;
+    why = requestedBecause ?? `The URL asked for ?backend=${requested}, so WebGPU was not tried`;
   } else {
     why = await webgpuUnavailableBecause();
     if (!why && (await trySetBackend('webgpu'))) {

@@ -49,8 +49,9 @@ export class Rng {
     return new Rng(state);
   }
 
+  /** The four state words as unsigned 32-bit integers (JSON-safe). */
   get state(): RngState {
-    return [this.#a, this.#b, this.#c, this.#d];
+    return [this.#a >>> 0, this.#b >>> 0, this.#c >>> 0, this.#d >>> 0];
   }
 
   nextUint32(): number {

@@ -5,17 +5,32 @@
 import type { TrainConfig } from '../engine/config.ts';
 import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
 import type { Evaluation } from '../engine/trainer.ts';
+import type { CheckpointSummary, RunSummary, SaveProgress, SaveResult, UsageReport } from '../checkpoint/types.ts';
+
+/** Why a checkpoint is being saved; shown in the status line. */
+export type SaveReason = 'manual' | 'autosave' | 'pause' | 'hidden';
 
 /** Page → worker. */
 export type WorkerCommand =
-  | { type: 'init'; requestedBackend?: BackendName; mnistUrl: string }
+  /** `requestedBecause` replaces "the URL asked for it" in the backend sentence (e.g. after a device loss). */
+  | { type: 'init'; requestedBackend?: BackendName; requestedBecause?: string; mnistUrl: string }
   | { type: 'configure'; config: TrainConfig }
   | { type: 'train' }
   | { type: 'pause' }
   | { type: 'step' }
   | { type: 'reset' }
   | { type: 'setStopAt'; step: number }
-  | { type: 'predict'; requestId: number; input: Float32Array };
+  | { type: 'predict'; requestId: number; input: Float32Array }
+  | { type: 'save'; reason: SaveReason }
+  /** Seconds of training between autosaves; 0 turns the interval off (Pause still saves). */
+  | { type: 'setAutosave'; seconds: number }
+  /** Continue a saved run: its newest intact checkpoint, or the one named. */
+  | { type: 'resume'; runId: string; checkpointId?: string; takeOver?: boolean }
+  | { type: 'deleteCheckpoint'; checkpointId: string; runId: string }
+  | { type: 'deleteRun'; runId: string }
+  | { type: 'renameRun'; runId: string; name: string }
+  /** Destroys the WebGPU device, as a driver reset would; lets tests exercise device loss. */
+  | { type: 'simulateDeviceLoss' };
 
 /** What the page draws besides the loss curve; computed in the worker from one readback. */
 export type Picture =
@@ -34,10 +49,30 @@ export interface RunData {
   sampleLabels?: Uint8Array;
 }
 
+/** A stored run with its newest intact checkpoint and all its checkpoints, newest first. */
+export interface RunListing {
+  run: RunSummary;
+  latest: CheckpointSummary | null;
+  checkpoints: CheckpointSummary[];
+}
+
 /** Worker → page. */
 export type WorkerEvent =
   | { type: 'ready'; backend: BackendChoice }
-  | { type: 'run'; config: TrainConfig; step: number; lossHistory: Float32Array; evaluations: Evaluation[]; data: RunData; paramCount: number }
+  | {
+      type: 'run';
+      runId: string;
+      runName: string;
+      /** True when another tab trains this run: the page shows it without training controls. */
+      readOnly: boolean;
+      config: TrainConfig;
+      step: number;
+      epoch: number;
+      lossHistory: Float32Array;
+      evaluations: Evaluation[];
+      data: RunData;
+      paramCount: number;
+    }
   /** A live setting changed (see LIVE_KEYS); the run continues. */
   | { type: 'configured'; config: TrainConfig }
   | {
@@ -52,7 +87,17 @@ export type WorkerEvent =
     }
   | { type: 'evaluation'; evaluation: Evaluation; picture: Picture }
   | { type: 'state'; running: boolean; message?: string }
+  | ({ type: 'saving' } & SaveProgress)
+  | { type: 'saved'; checkpoint: SaveResult; reason: string }
+  | { type: 'saveFailed'; message: string }
+  | { type: 'lists'; runs: RunListing[]; currentRunId: string | null; checkpoints: CheckpointSummary[]; usage: UsageReport }
+  /** Another tab holds this run's lock (or just took it over). */
+  | { type: 'runLocked'; runId: string; message: string }
+  | { type: 'deviceLost'; message: string }
+  /** Something the user should know that is not an error (a fallback, a cleanup). */
+  | { type: 'notice'; message: string }
   | { type: 'error'; message: string; key?: string }
   | { type: 'prediction'; requestId: number; output: Float32Array };
 
+export type WorkerCommandOf<T extends WorkerCommand['type']> = Extract<WorkerCommand, { type: T }>;
 export type WorkerEventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;

@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { isLiveChange, parseConfig, type TrainConfig } from '../engine/config.ts';
-import { chooseBackend } from '../engine/backend.ts';
+import { chooseBackend, deviceLost } from '../engine/backend.ts';
+import type { BackendChoice } from '../engine/backend-names.ts';
 import { TrainingDivergedError } from '../engine/errors.ts';
-import { Trainer } from '../engine/trainer.ts';
+import { Trainer, type CapturedState } from '../engine/trainer.ts';
 import { buildDataset } from '../datasets/registry.ts';
 import { decodeMnist, MNIST_PIXELS, type MnistImages } from '../datasets/mnist.ts';
 import { paramCount } from '../models/spec.ts';
 import { boundaryGridInputs, drawPicture, DIGIT_SAMPLES } from './pictures.ts';
-import type { RunData, WorkerCommand, WorkerEvent } from './protocol.ts';
+import { fromCheckpoint } from './checkpoint-state.ts';
+import { Persistence } from './persistence.ts';
+import { RunLock } from './run-lock.ts';
+import type { RunData, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
 
 /** Aim for one loss readback per ~150 ms of training: often enough for a live chart. */
 const READ_INTERVAL_MS = 150;
@@ -15,73 +19,161 @@ const READ_INTERVAL_MS = 150;
 const MAX_STEPS_PER_READ = 64;
 /** Test loss and pictures refresh at most this often while training. */
 const EVALUATE_INTERVAL_MS = 400;
+/** Default autosave interval, in milliseconds of training. */
+export const DEFAULT_AUTOSAVE_MS = 30_000;
 
-/** Lets queued messages (Pause, Stop at) in before the next batch of steps. */
+/** Lets queued messages (Pause, Save) in before the next batch of steps. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** The run the trainer belongs to. */
+interface RunIdentity {
+  id: string;
+  name: string;
+  /** Null while another tab holds the run: then this tab only shows it. */
+  lock: RunLock | null;
+}
+
+const DEMO_TITLES: Record<TrainConfig['demo'], string> = { classify2d: '2D', digits: 'Digits', curve: 'Curve' };
+
+function newRunName(config: TrainConfig): string {
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  return `${DEMO_TITLES[config.demo]} ${config.dataset} · ${when}`;
+}
 
 /**
  * Owns the trainer inside the worker. Commands are handled one at a time, in order, except
- * pause and stop-at, which take effect at the next readback even while training runs.
+ * pause, stop-at and save requests, which the training loop picks up between steps.
  */
 export class TrainingSession {
   #post: (event: WorkerEvent, transfer?: Transferable[]) => void;
   #queue: Promise<void> = Promise.resolve();
+  #persistence: Persistence;
+  #backend: BackendChoice | null = null;
   #trainer: Trainer | null = null;
+  #run: RunIdentity | null = null;
   #gridInputs: Float32Array | null = null;
   #running = false;
   #loop: Promise<void> | null = null;
   #stopAt = 0;
   #mnistUrl = '';
   #mnist: MnistImages | undefined;
+  #autosaveMs = DEFAULT_AUTOSAVE_MS;
+  /** A save the loop should take at its next step boundary. */
+  #saveRequest: SaveReason | null = null;
+  #stepAtLastSave = 0;
+  #deviceLost = false;
 
   constructor(post: (event: WorkerEvent, transfer?: Transferable[]) => void) {
     this.#post = post;
+    this.#persistence = new Persistence((event) => this.#post(event));
+    this.#persistence.onRemoteChange = (runId) => {
+      if (this.#run?.id === runId && !this.#run.lock) this.#enqueue({ type: 'resume', runId });
+    };
   }
 
   handle(command: WorkerCommand): void {
-    if (command.type === 'pause') {
-      this.#running = false;
-      return;
+    switch (command.type) {
+      case 'pause':
+        this.#running = false;
+        return;
+      case 'setStopAt':
+        this.#stopAt = command.step;
+        return;
+      case 'setAutosave':
+        this.#autosaveMs = command.seconds * 1000;
+        return;
+      case 'save':
+        // While training, the loop takes the snapshot at its next step boundary.
+        if (this.#running) this.#saveRequest = command.reason;
+        else this.#enqueue(command);
+        return;
+      default:
+        this.#enqueue(command);
     }
-    if (command.type === 'setStopAt') {
-      this.#stopAt = command.step;
-      return;
-    }
-    this.#queue = this.#queue.then(() => this.#run(command)).catch((error: unknown) => this.#reportError(error));
   }
 
-  async #run(command: WorkerCommand): Promise<void> {
+  #enqueue(command: WorkerCommand): void {
+    this.#queue = this.#queue.then(() => this.#execute(command)).catch((error: unknown) => this.#reportError(error));
+  }
+
+  async #execute(command: WorkerCommand): Promise<void> {
     switch (command.type) {
-      case 'init': {
-        this.#mnistUrl = command.mnistUrl;
-        const backend = await chooseBackend(command.requestedBackend);
-        this.#post({ type: 'ready', backend });
-        return;
-      }
+      case 'init':
+        return this.#init(command);
       case 'configure': {
         const config = parseConfig(command.config);
-        if (this.#trainer && isLiveChange(this.#trainer.config, config)) {
+        if (this.#trainer && this.#run?.lock && isLiveChange(this.#trainer.config, config)) {
           this.#trainer.updateLiveSettings(config);
           this.#post({ type: 'configured', config });
           return;
         }
-        return this.#configure(config);
+        return this.#startNewRun(config);
       }
       case 'reset':
-        if (this.#trainer) return this.#configure(this.#trainer.config);
+        if (this.#trainer) return this.#startNewRun(this.#trainer.config);
         return;
       case 'train':
+        if (this.#refuseReadOnly()) return;
         this.#startLoop();
         return;
       case 'step':
+        if (this.#refuseReadOnly()) return;
         return this.#stepOnce();
+      case 'save':
+        if (this.#refuseReadOnly()) return;
+        return this.#saveAtBoundary(command.reason);
+      case 'resume':
+        return this.#resume(command.runId, command.checkpointId, command.takeOver ?? false);
+      case 'deleteCheckpoint':
+        return this.#persistence.removeCheckpoint(command.checkpointId, command.runId);
+      case 'deleteRun':
+        return this.#persistence.removeRun(command.runId);
+      case 'renameRun':
+        return this.#persistence.renameRun(command.runId, command.name);
       case 'predict': {
         if (!this.#trainer) return;
         const output = await this.#trainer.predict(command.input);
         this.#post({ type: 'prediction', requestId: command.requestId, output }, [output.buffer]);
         return;
       }
+      case 'simulateDeviceLoss': {
+        const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+        if (tf.getBackend() === 'webgpu' && device) device.destroy();
+        return;
+      }
     }
+  }
+
+  async #init(command: WorkerCommandOf<'init'>): Promise<void> {
+    this.#mnistUrl = command.mnistUrl;
+    this.#backend = await chooseBackend(command.requestedBackend, command.requestedBecause);
+    this.#post({ type: 'ready', backend: this.#backend });
+    void deviceLost().then((message) => this.#onDeviceLost(message));
+    await this.#persistence.open();
+  }
+
+  #onDeviceLost(message: string): void {
+    this.#deviceLost = true;
+    this.#running = false;
+    const step = this.#trainer?.step ?? 0;
+    this.#post({
+      type: 'deviceLost',
+      message:
+        `The GPU device was lost (${message}), so training stopped at step ${step}. ` +
+        'Resume from the last checkpoint on the fallback backend to continue; saved checkpoints are intact.',
+    });
+  }
+
+  #refuseReadOnly(): boolean {
+    if (this.#deviceLost) {
+      this.#post({ type: 'notice', message: 'The GPU device was lost; resume on the fallback backend to keep training.' });
+      return true;
+    }
+    if (this.#run && !this.#run.lock) {
+      this.#post({ type: 'notice', message: 'This run is being trained in another tab. Take it over to train it here.' });
+      return true;
+    }
+    return false;
   }
 
   async #stopLoop(): Promise<void> {
@@ -89,25 +181,92 @@ export class TrainingSession {
     await this.#loop;
   }
 
-  async #configure(config: TrainConfig): Promise<void> {
-    await this.#stopLoop();
+  async #loadDataset(config: TrainConfig) {
     if (config.demo === 'digits' && !this.#mnist) this.#mnist = await this.#loadMnist();
-    const dataset = buildDataset(config, { mnist: this.#mnist });
+    return buildDataset(config, { mnist: this.#mnist });
+  }
+
+  async #startNewRun(config: TrainConfig): Promise<void> {
+    await this.#stopLoop();
+    const dataset = await this.#loadDataset(config);
+    const id = crypto.randomUUID();
+    const lock = await RunLock.acquire(id, { onLost: () => this.#onRunLockLost(id) });
+    this.#install(Trainer.create(config, dataset), { id, name: newRunName(config), lock });
+    await this.#announceRun();
+  }
+
+  /** Replaces the trainer and run identity; releases the previous run's lock. */
+  #install(trainer: Trainer, run: RunIdentity): void {
     this.#trainer?.dispose();
-    const trainer = Trainer.create(config, dataset);
+    if (this.#run?.lock && this.#run.id !== run.id) this.#run.lock.release();
     this.#trainer = trainer;
-    this.#gridInputs = config.demo === 'classify2d' ? boundaryGridInputs(config) : null;
-    await this.#warmUp(trainer);
+    this.#run = run;
+    this.#gridInputs = trainer.config.demo === 'classify2d' ? boundaryGridInputs(trainer.config) : null;
+    this.#stepAtLastSave = trainer.step;
+    this.#persistence.currentRunId = run.id;
+  }
+
+  async #announceRun(): Promise<void> {
+    const trainer = this.#trainer!;
+    const run = this.#run!;
+    // Compile shaders before the first timed step; no training state changes.
+    if (tf.getBackend() !== 'cpu') await trainer.warmUp();
     this.#post({
       type: 'run',
-      config,
+      runId: run.id,
+      runName: run.name,
+      readOnly: run.lock === null,
+      config: trainer.config,
       step: trainer.step,
+      epoch: trainer.epoch,
       lossHistory: Float32Array.from(trainer.lossHistory),
       evaluations: [...trainer.progress.evaluations],
       data: this.#runData(trainer),
       paramCount: paramCount(trainer.spec),
     });
     await this.#evaluate();
+    await this.#persistence.publishLists();
+  }
+
+  async #resume(runId: string, checkpointId: string | undefined, takeOver: boolean): Promise<void> {
+    await this.#stopLoop();
+    await this.#persistence.settle();
+    const sameRun = this.#run?.id === runId;
+    let lock = sameRun ? this.#run!.lock : null;
+    if (!lock) lock = await RunLock.acquire(runId, { steal: takeOver, onLost: () => this.#onRunLockLost(runId) });
+    let loaded;
+    try {
+      if (checkpointId) {
+        loaded = await this.#persistence.load(checkpointId);
+      } else {
+        const latest = await this.#persistence.loadLatest(runId);
+        if (latest.message) this.#post({ type: 'notice', message: latest.message });
+        loaded = latest.loaded;
+      }
+    } catch (error) {
+      if (!sameRun) lock?.release();
+      await this.#persistence.publishLists();
+      throw error;
+    }
+    const { config, captured } = fromCheckpoint(loaded);
+    let trainer: Trainer;
+    try {
+      trainer = await Trainer.restore(config, await this.#loadDataset(config), captured);
+    } finally {
+      for (const { tensor } of captured.tensors) tensor.dispose();
+    }
+    this.#install(trainer, { id: runId, name: loaded.manifest.runName ?? 'Untitled run', lock });
+    await this.#announceRun();
+    if (!lock) {
+      this.#post({ type: 'runLocked', runId, message: 'This run is open for training in another tab, so this tab shows it read-only. Take it over to train it here.' });
+    }
+  }
+
+  #onRunLockLost(runId: string): void {
+    if (this.#run?.id !== runId) return;
+    this.#running = false;
+    this.#run.lock = null;
+    this.#post({ type: 'runLocked', runId, message: 'Another tab took over this run, so this tab now shows it read-only. Take it over to train it here again.' });
   }
 
   async #loadMnist(): Promise<MnistImages> {
@@ -116,15 +275,6 @@ export class TrainingSession {
       throw new Error(`The handwritten digits could not be loaded (${response.status} for ${this.#mnistUrl}). Run \`npm run build:data\` and reload.`);
     }
     return decodeMnist(new Uint8Array(await response.arrayBuffer()));
-  }
-
-  /**
-   * Compiles the step's shaders (WebGPU/WebGL) before the first timed step by running the
-   * forward and backward pass once without applying it, so no training state changes.
-   */
-  async #warmUp(trainer: Trainer): Promise<void> {
-    if (tf.getBackend() === 'cpu') return;
-    await trainer.warmUp();
   }
 
   #runData(trainer: Trainer): RunData {
@@ -148,20 +298,24 @@ export class TrainingSession {
 
   /**
    * 1. queue steps without reading anything back, 2. read all their losses in one transfer,
-   * 3. now and then evaluate and redraw, 4. yield so Pause can arrive. Repeat.
+   * 3. take a requested or due snapshot, 4. now and then evaluate and redraw, 5. yield so
+   * Pause can arrive. Repeat. Pausing saves a checkpoint.
    */
   async #trainLoop(trainer: Trainer): Promise<void> {
     let stepsPerRead = 1;
     let stepsPerSec = 0;
     let lastEvaluation = performance.now();
+    let trainedSinceSaveMs = 0;
     let message: string | undefined;
+    let diverged: TrainingDivergedError | null = null;
     try {
       while (this.#running) {
         const started = performance.now();
         const firstStep = trainer.step;
         while (trainer.pendingLossCount < stepsPerRead && !this.#reachedStopAt(trainer)) trainer.trainStep();
-        const diverged = await this.#readLosses(trainer, stepsPerSec);
+        diverged = await this.#readLosses(trainer, stepsPerSec);
         const elapsed = performance.now() - started;
+        trainedSinceSaveMs += elapsed;
         if (trainer.step > firstStep) {
           stepsPerSec = ((trainer.step - firstStep) * 1000) / Math.max(elapsed, 1);
           // Adapt the batch of steps so a readback happens about every READ_INTERVAL_MS.
@@ -170,9 +324,16 @@ export class TrainingSession {
         if (diverged) {
           message = diverged.message;
           this.#running = false;
-        } else if (this.#reachedStopAt(trainer)) {
+          break;
+        }
+        if (this.#reachedStopAt(trainer)) {
           message = `Paused at step ${trainer.step}, as set in Stop at step.`;
           this.#running = false;
+        }
+        const due = this.#autosaveMs > 0 && trainedSinceSaveMs >= this.#autosaveMs;
+        if (this.#running && (this.#saveRequest || due)) {
+          await this.#saveAtBoundary(this.#saveRequest ?? 'autosave');
+          trainedSinceSaveMs = 0;
         }
         if (!this.#running || performance.now() - lastEvaluation > EVALUATE_INTERVAL_MS) {
           await this.#evaluate();
@@ -184,6 +345,8 @@ export class TrainingSession {
       this.#running = false;
       this.#post({ type: 'state', running: false, message });
     }
+    // Every pause saves, unless the run diverged, lost its device or went to another tab.
+    if (!diverged && !this.#deviceLost && this.#run?.lock) await this.#saveAtBoundary(this.#saveRequest ?? 'pause');
   }
 
   #reachedStopAt(trainer: Trainer): boolean {
@@ -197,6 +360,31 @@ export class TrainingSession {
     const diverged = await this.#readLosses(trainer, 0);
     await this.#evaluate();
     if (diverged) this.#post({ type: 'state', running: false, message: diverged.message });
+  }
+
+  /**
+   * Snapshots the state at this step boundary and saves it in the background. The only work
+   * on the step path is an evaluation (if stale) and cloning the tensors on the device.
+   */
+  async #saveAtBoundary(reason: SaveReason): Promise<void> {
+    this.#saveRequest = null;
+    const trainer = this.#trainer;
+    const run = this.#run;
+    if (!trainer || !run?.lock || !this.#backend || !this.#persistence.store) return;
+    if (trainer.step === 0) {
+      if (reason === 'manual') this.#post({ type: 'notice', message: 'There is nothing to save yet: train at least one step first.' });
+      return;
+    }
+    if (reason !== 'manual' && trainer.step === this.#stepAtLastSave) return;
+    // One save at a time; an autosave that finds one in flight is simply skipped.
+    if (this.#persistence.isSaving) {
+      if (reason === 'autosave') return;
+      await this.#persistence.settle();
+    }
+    if (trainer.progress.evaluations.at(-1)?.step !== trainer.step) await this.#evaluate();
+    const captured: CapturedState = await trainer.captureState();
+    this.#stepAtLastSave = trainer.step;
+    void this.#persistence.save(captured, { runId: run.id, runName: run.name, config: trainer.config, backend: this.#backend.name }, reason);
   }
 
   /** Reads pending losses, posts them, and reports the first non-finite one. */

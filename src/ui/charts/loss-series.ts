@@ -32,3 +32,14 @@ export function lossSeries(history: readonly number[], evaluations: readonly Eva
   }
   return [steps, train, test];
 }
+
+/** The whole history as CSV: one row per step, with the test loss where it was measured. */
+export function lossCsv(history: readonly number[], evaluations: readonly Evaluation[]): string {
+  const test = new Map(evaluations.map((e) => [e.step, e]));
+  const rows = ['step,train_loss,test_loss,test_accuracy'];
+  history.forEach((loss, i) => {
+    const evaluation = test.get(i + 1);
+    rows.push(`${i + 1},${loss},${evaluation?.testLoss ?? ''},${evaluation?.testAccuracy ?? ''}`);
+  });
+  return rows.join('\n') + '\n';
+}

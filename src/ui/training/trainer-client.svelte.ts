@@ -2,20 +2,34 @@ import { getContext, setContext } from 'svelte';
 import type { TrainConfig } from '../../lib/engine/config.ts';
 import type { BackendChoice, BackendName } from '../../lib/engine/backend-names.ts';
 import type { Evaluation } from '../../lib/engine/trainer.ts';
-import type { Picture, RunData, WorkerCommand, WorkerEvent } from '../../lib/worker/protocol.ts';
+import type { CheckpointSummary, SaveProgress, UsageReport } from '../../lib/checkpoint/types.ts';
+import type { Picture, RunData, RunListing, SaveReason, WorkerCommand, WorkerEvent } from '../../lib/worker/protocol.ts';
 import { MNIST_ASSET_PATH } from '../../lib/datasets/mnist.ts';
+
+/** What the page knows about checkpointing right now, for the status line. */
+export type SaveStatus =
+  | { kind: 'idle' }
+  | ({ kind: 'saving' } & SaveProgress)
+  | { kind: 'saved'; step: number; at: number; reason: string }
+  | { kind: 'failed'; message: string };
 
 /**
  * The page's only handle on the training worker: it sends commands and turns the worker's
  * events into reactive state for the panels.
  */
 export class TrainerClient {
-  #worker: Worker;
+  #worker!: Worker;
   #nextRequestId = 1;
   #predictions = new Map<number, (output: Float32Array) => void>();
+  #mnistUrl = '';
 
   backend = $state<BackendChoice | null>(null);
   config = $state.raw<TrainConfig | null>(null);
+  runId = $state<string | null>(null);
+  runName = $state('');
+  /** Another tab trains this run; the controls are off until the user takes it over. */
+  readOnly = $state(false);
+  readOnlyMessage = $state<string | null>(null);
   running = $state(false);
   step = $state(0);
   epoch = $state(0);
@@ -28,30 +42,33 @@ export class TrainerClient {
   lossHistory: number[] = [];
   historyVersion = $state(0);
   evaluations = $state.raw<Evaluation[]>([]);
+  picture = $state.raw<Picture | null>(null);
+  runData = $state.raw<RunData | null>(null);
+  /** Every stored run, for the resume offer and the storage manager. */
+  runs = $state.raw<RunListing[]>([]);
+  /** The current run's checkpoints, newest first. */
+  checkpoints = $state.raw<CheckpointSummary[]>([]);
+  usage = $state.raw<UsageReport | null>(null);
+  /** True once the first list of stored runs arrived (the resume offer waits for it). */
+  listsLoaded = $state(false);
+  saveStatus = $state.raw<SaveStatus>({ kind: 'idle' });
+  autosaveSeconds = $state(30);
+  deviceLostMessage = $state<string | null>(null);
+  /** Why training stopped by itself, or what happened in storage; shown until replaced. */
+  notice = $state<string | null>(null);
+  error = $state<{ message: string; key?: string } | null>(null);
+  stopAt = $state(0);
+
   /** Reactive length of lossHistory. */
   get historyLength(): number {
     void this.historyVersion;
     return this.lossHistory.length;
   }
-  picture = $state.raw<Picture | null>(null);
-  runData = $state.raw<RunData | null>(null);
-  /** Why training stopped by itself (stop-at, divergence), shown until the next Train. */
-  notice = $state<string | null>(null);
-  error = $state<{ message: string; key?: string } | null>(null);
-  stopAt = $state(0);
-
-  constructor() {
-    this.#worker = new Worker(new URL('../../lib/worker/training.worker.ts', import.meta.url), { type: 'module', name: 'training' });
-    this.#worker.onmessage = (message: MessageEvent<WorkerEvent>) => this.#receive(message.data);
-    this.#worker.onerror = (event) => {
-      this.error = { message: `The training worker crashed (${event.message || 'no details'}). Reload the page; saved checkpoints are safe.` };
-    };
-  }
 
   /** Chooses the backend and sets up the first run. */
   start(config: TrainConfig, requestedBackend?: BackendName): void {
-    const mnistUrl = new URL(MNIST_ASSET_PATH, document.baseURI).href;
-    this.#send({ type: 'init', requestedBackend, mnistUrl });
+    this.#mnistUrl = new URL(MNIST_ASSET_PATH, document.baseURI).href;
+    this.#spawn({ type: 'init', requestedBackend, mnistUrl: this.#mnistUrl });
     this.configure(config);
   }
 
@@ -89,6 +106,55 @@ export class TrainerClient {
     this.#send({ type: 'setStopAt', step });
   }
 
+  save(reason: SaveReason = 'manual'): void {
+    this.#send({ type: 'save', reason });
+  }
+
+  setAutosave(seconds: number): void {
+    this.autosaveSeconds = seconds;
+    this.#send({ type: 'setAutosave', seconds });
+  }
+
+  resume(runId: string, checkpointId?: string): void {
+    this.error = null;
+    this.#send({ type: 'resume', runId, checkpointId });
+  }
+
+  takeOver(): void {
+    if (this.runId) this.#send({ type: 'resume', runId: this.runId, takeOver: true });
+  }
+
+  deleteCheckpoint(checkpointId: string, runId: string): void {
+    this.#send({ type: 'deleteCheckpoint', checkpointId, runId });
+  }
+
+  deleteRun(runId: string): void {
+    this.#send({ type: 'deleteRun', runId });
+  }
+
+  renameRun(runId: string, name: string): void {
+    this.#send({ type: 'renameRun', runId, name });
+  }
+
+  /**
+   * After a lost GPU device: a fresh worker on WebGL (or the CPU, if WebGL is missing too)
+   * continues the run from its newest checkpoint.
+   */
+  resumeOnFallback(): void {
+    const runId = this.runId;
+    this.#worker.terminate();
+    this.deviceLostMessage = null;
+    this.running = false;
+    this.#spawn({
+      type: 'init',
+      requestedBackend: 'webgl',
+      requestedBecause: 'The WebGPU device was lost earlier in this session, so WebGPU was not tried again',
+      mnistUrl: this.#mnistUrl,
+    });
+    if (runId && this.runs.some((r) => r.run.id === runId && r.latest)) this.resume(runId);
+    else if (this.config) this.configure(this.config);
+  }
+
   /** Runs the current model on raw inputs (e.g. a drawn digit) without touching training. */
   predict(input: Float32Array): Promise<Float32Array> {
     const requestId = this.#nextRequestId++;
@@ -98,8 +164,24 @@ export class TrainerClient {
     });
   }
 
+  /** Testing aid: makes the worker destroy its WebGPU device, as a driver reset would. */
+  simulateDeviceLoss(): void {
+    this.#send({ type: 'simulateDeviceLoss' });
+  }
+
   dispose(): void {
     this.#worker.terminate();
+  }
+
+  #spawn(init: WorkerCommand): void {
+    this.#worker = new Worker(new URL('../../lib/worker/training.worker.ts', import.meta.url), { type: 'module', name: 'training' });
+    this.#worker.onmessage = (message: MessageEvent<WorkerEvent>) => this.#receive(message.data);
+    this.#worker.onerror = (event) => {
+      this.error = { message: `The training worker crashed (${event.message || 'no details'}). Reload the page; saved checkpoints are safe.` };
+    };
+    this.#send(init);
+    this.#send({ type: 'setAutosave', seconds: this.autosaveSeconds });
+    this.#send({ type: 'setStopAt', step: this.stopAt });
   }
 
   #send(command: WorkerCommand): void {
@@ -112,14 +194,20 @@ export class TrainerClient {
         this.backend = event.backend;
         return;
       case 'run':
+        this.runId = event.runId;
+        this.runName = event.runName;
+        this.readOnly = event.readOnly;
+        if (!event.readOnly) this.readOnlyMessage = null;
         this.config = event.config;
         this.step = event.step;
+        this.epoch = event.epoch;
         this.lossHistory = Array.from(event.lossHistory);
         this.loss = this.lossHistory.at(-1) ?? null;
         this.evaluations = event.evaluations;
         this.runData = event.data;
         this.paramCount = event.paramCount;
         this.picture = null;
+        this.saveStatus = { kind: 'idle' };
         this.historyVersion++;
         return;
       case 'configured':
@@ -143,6 +231,37 @@ export class TrainerClient {
       case 'state':
         this.running = event.running;
         if (event.message) this.notice = event.message;
+        return;
+      case 'saving': {
+        const { type: _, ...progress } = event;
+        this.saveStatus = { kind: 'saving', ...progress };
+        return;
+      }
+      case 'saved':
+        this.saveStatus = { kind: 'saved', step: event.checkpoint.step, at: event.checkpoint.createdAt, reason: event.reason };
+        return;
+      case 'saveFailed':
+        this.saveStatus = { kind: 'failed', message: event.message };
+        return;
+      case 'lists':
+        this.runs = event.runs;
+        this.checkpoints = event.currentRunId === this.runId ? event.checkpoints : this.checkpoints;
+        this.usage = event.usage;
+        this.listsLoaded = true;
+        return;
+      case 'runLocked':
+        if (event.runId === this.runId) {
+          this.readOnly = true;
+          this.running = false;
+          this.readOnlyMessage = event.message;
+        }
+        return;
+      case 'deviceLost':
+        this.running = false;
+        this.deviceLostMessage = event.message;
+        return;
+      case 'notice':
+        this.notice = event.message;
         return;
       case 'error':
         this.error = { message: event.message, key: event.key };

@@ -1,0 +1,151 @@
+import { openCheckpointStore, type CheckpointStore } from '../checkpoint/store.ts';
+import type { CheckpointSummary, LoadedCheckpoint, RunSummary, SaveProgress } from '../checkpoint/types.ts';
+import type { CapturedState } from '../engine/trainer.ts';
+import { toCheckpointInput, type CheckpointMeta } from './checkpoint-state.ts';
+import type { RunListing, WorkerEvent } from './protocol.ts';
+
+/** Tabs announce committed or deleted checkpoints here, so every tab's lists stay current. */
+export const CHECKPOINT_CHANNEL = 'webgpu-playground:checkpoints';
+type ChannelMessage = { type: 'changed'; runId: string };
+
+/**
+ * The worker's side of the checkpoint store: opens it (which sweeps), runs at most one save
+ * at a time in the background, and keeps the page's run and checkpoint lists current.
+ */
+export class Persistence {
+  #post: (event: WorkerEvent) => void;
+  #store: CheckpointStore | null = null;
+  #channel: BroadcastChannel | null = null;
+  #saving: Promise<void> | null = null;
+  /** Called when another tab changed a run's checkpoints. */
+  onRemoteChange: (runId: string) => void = () => {};
+  /** Run whose checkpoint list the page shows. */
+  currentRunId: string | null = null;
+
+  constructor(post: (event: WorkerEvent) => void) {
+    this.#post = post;
+  }
+
+  get store(): CheckpointStore | null {
+    return this.#store;
+  }
+
+  get isSaving(): boolean {
+    return this.#saving !== null;
+  }
+
+  /** Opens the database; failures (private mode, blocked) are reported and training still works. */
+  async open(): Promise<void> {
+    try {
+      this.#store = await openCheckpointStore({
+        onBlocked: () => this.#notice('The checkpoint store is waiting for another playground tab that uses an older version; reload or close that tab.'),
+        onVersionChange: () => this.#notice('Another tab opened a newer version of the playground, so this tab stopped saving checkpoints. Reload this tab to keep saving.'),
+      });
+    } catch (error) {
+      this.#post({ type: 'error', message: `Checkpoints are unavailable, so training cannot be saved or resumed: ${(error as Error).message}` });
+      return;
+    }
+    if (this.#store.initialSweep.message) this.#post({ type: 'notice', message: this.#store.initialSweep.message });
+    if (typeof BroadcastChannel !== 'undefined') {
+      this.#channel = new BroadcastChannel(CHECKPOINT_CHANNEL);
+      this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
+        if (event.data?.type !== 'changed') return;
+        void this.publishLists();
+        this.onRemoteChange(event.data.runId);
+      };
+    }
+    await this.publishLists();
+  }
+
+  /**
+   * Saves captured state in the background: reading the clones, encoding, hashing and all
+   * IndexedDB work happen here, off the training step path. Resolves when the save is done.
+   */
+  save(captured: CapturedState, meta: CheckpointMeta, reason: string): Promise<void> {
+    const store = this.#store;
+    if (!store) {
+      for (const { tensor } of captured.tensors) tensor.dispose();
+      return Promise.resolve();
+    }
+    const saving = (async () => {
+      try {
+        const input = await toCheckpointInput(captured, meta);
+        const onProgress = (progress: SaveProgress) => this.#post({ type: 'saving', ...progress });
+        const result = await store.save(input, { onProgress });
+        this.#post({ type: 'saved', checkpoint: result, reason });
+        this.#announce(meta.runId);
+        await this.publishLists();
+      } catch (error) {
+        this.#post({ type: 'saveFailed', message: (error as Error).message });
+      }
+    })();
+    const tracked: Promise<void> = saving.finally(() => {
+      if (this.#saving === tracked) this.#saving = null;
+    });
+    this.#saving = tracked;
+    return tracked;
+  }
+
+  /** Waits for the save in flight, if any. */
+  async settle(): Promise<void> {
+    while (this.#saving) await this.#saving;
+  }
+
+  async loadLatest(runId: string): Promise<{ loaded: LoadedCheckpoint; message: string | null }> {
+    const store = this.#requireStore();
+    const result = await store.loadLatest(runId);
+    if (!result) throw new Error('This run has no saved checkpoint to resume; train it and save first.');
+    return { loaded: result, message: result.message };
+  }
+
+  async load(checkpointId: string): Promise<LoadedCheckpoint> {
+    return this.#requireStore().load(checkpointId);
+  }
+
+  async removeCheckpoint(checkpointId: string, runId: string): Promise<void> {
+    await this.#requireStore().remove(checkpointId);
+    this.#announce(runId);
+    await this.publishLists();
+  }
+
+  async removeRun(runId: string): Promise<void> {
+    await this.#requireStore().removeRun(runId);
+    this.#announce(runId);
+    await this.publishLists();
+  }
+
+  async renameRun(runId: string, name: string): Promise<void> {
+    await this.#requireStore().renameRun(runId, name);
+    this.#announce(runId);
+    await this.publishLists();
+  }
+
+  /** Sends the page every run (with its newest checkpoint) and the current run's checkpoints. */
+  async publishLists(): Promise<void> {
+    const store = this.#store;
+    if (!store || store.closed) return;
+    const runs: RunSummary[] = await store.listRuns();
+    const listings: RunListing[] = await Promise.all(
+      runs.map(async (run) => {
+        const checkpoints = await store.list(run.id);
+        return { run, latest: checkpoints.find((c) => c.id === run.latest) ?? null, checkpoints };
+      }),
+    );
+    const current = listings.find((l) => l.run.id === this.currentRunId);
+    const checkpoints: CheckpointSummary[] = current?.checkpoints ?? [];
+    this.#post({ type: 'lists', runs: listings, currentRunId: this.currentRunId, checkpoints, usage: await store.usage() });
+  }
+
+  #announce(runId: string): void {
+    this.#channel?.postMessage({ type: 'changed', runId } satisfies ChannelMessage);
+  }
+
+  #notice(message: string): void {
+    this.#post({ type: 'notice', message });
+  }
+
+  #requireStore(): CheckpointStore {
+    if (!this.#store) throw new Error('Checkpoints are unavailable in this browser session, so there is nothing to load.');
+    return this.#store;
+  }
+}
