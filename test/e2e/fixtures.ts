@@ -31,6 +31,8 @@ export class PlaygroundPage {
   readonly readOnly: Locator;
   readonly takeOverButton: Locator;
   readonly chart: Locator;
+  /** The settings form; field lookups are scoped to it, since other panels reuse some names. */
+  readonly settings: Locator;
 
   constructor(readonly page: Page) {
     this.trainButton = page.getByRole('button', { name: 'Train', exact: true });
@@ -54,6 +56,12 @@ export class PlaygroundPage {
     this.readOnly = page.getByTestId('read-only');
     this.takeOverButton = page.getByRole('button', { name: 'Take over' });
     this.chart = page.getByTestId('loss-chart');
+    this.settings = page.getByRole('region', { name: 'Settings' });
+  }
+
+  /** A settings field by its label, e.g. field('Learning rate'). */
+  field(label: string): Locator {
+    return this.settings.getByLabel(label, { exact: true });
   }
 
   /** Opens the app (optionally with ?query or #hash) and waits until a run is set up. */
@@ -82,12 +90,12 @@ export class PlaygroundPage {
 
   /** Picks a select option by its visible name, e.g. ('Optimizer', 'SGD with momentum'). */
   async choose(label: string, option: string) {
-    await this.page.getByLabel(label, { exact: true }).selectOption({ label: option });
+    await this.field(label).selectOption({ label: option });
   }
 
   /** Types a value into a settings field and commits it, as leaving the field does. */
   async setField(label: string, value: string) {
-    const field = this.page.getByLabel(label, { exact: true });
+    const field = this.field(label);
     await field.fill(value);
     await field.press('Enter');
     await field.blur();
