@@ -67,6 +67,21 @@ function digits(config: TrainConfig, mnist: MnistImages | undefined): Dataset {
   };
 }
 
+/**
+ * Input shape and class count of a config's data, known without building it (so a file can
+ * be checked before the digit images are loaded). buildDataset() produces exactly these.
+ */
+export function dataShapeFor(config: TrainConfig): Pick<Dataset, 'inputShape' | 'classes'> {
+  switch (config.demo) {
+    case 'classify2d':
+      return { inputShape: [config.features.length], classes: 2 };
+    case 'curve':
+      return { inputShape: [1], classes: 0 };
+    case 'digits':
+      return { inputShape: [MNIST_SIDE, MNIST_SIDE, 1], classes: 10 };
+  }
+}
+
 /** Builds the dataset a config describes. Deterministic in the config's seed. */
 export function buildDataset(config: TrainConfig, sources: DataSources = {}): Dataset {
   switch (config.demo) {

@@ -191,7 +191,10 @@ export const TrainConfigSchema = v.strictObject(
     dropout: numberSchema('dropout'),
     seed: numberSchema('seed'),
   },
-  (issue) => `Unknown setting "${String(issue.input === undefined ? issue.expected : issue.received)}"; remove it.`,
+  (issue) =>
+    issue.expected === 'never'
+      ? `Unknown setting "${String(issue.path?.at(-1)?.key ?? '')}"; this version of the playground does not have it.`
+      : 'The settings must be an object with one field per setting.',
 );
 
 /** Rules between fields that a per-field schema cannot express. */

@@ -89,8 +89,16 @@ export class Trainer {
     this.#shuffleEpoch();
   }
 
-  static create(config: TrainConfig, dataset: Dataset): Trainer {
-    return new Trainer(config, dataset);
+  /** A fresh run; `initial` (in paramSpecs order) replaces the seeded initial weights, e.g. from an imported model. */
+  static create(config: TrainConfig, dataset: Dataset, initial?: Float32Array[]): Trainer {
+    if (initial) {
+      const table = paramSpecs(modelSpecFor(config, dataset));
+      table.forEach((p, i) => {
+        const size = p.shape.reduce((a, b) => a * b, 1);
+        if (initial[i]?.length !== size) throw new Error(`The initial weights for ${p.name} hold ${initial[i]?.length ?? 0} values, but this model needs ${size}.`);
+      });
+    }
+    return new Trainer(config, dataset, initial);
   }
 
   /** Rebuilds a trainer from captured state, continuing exactly where it stopped. */

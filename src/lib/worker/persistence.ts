@@ -1,5 +1,5 @@
 import { openCheckpointStore, type CheckpointStore } from '../checkpoint/store.ts';
-import type { CheckpointSummary, LoadedCheckpoint, RunSummary, SaveProgress } from '../checkpoint/types.ts';
+import type { CheckpointInput, CheckpointSummary, LoadedCheckpoint, RunSummary, SaveProgress } from '../checkpoint/types.ts';
 import type { CapturedState } from '../engine/trainer.ts';
 import { toCheckpointInput, type CheckpointMeta } from './checkpoint-state.ts';
 import type { RunListing, WorkerEvent } from './protocol.ts';
@@ -84,6 +84,19 @@ export class Persistence {
     });
     this.#saving = tracked;
     return tracked;
+  }
+
+  /** Stores a checkpoint that arrived in a file, through the same temp → verify → commit path. */
+  async saveImported(input: CheckpointInput): Promise<void> {
+    await this.#requireStore().save(input);
+    this.#announce(input.runId);
+    await this.publishLists();
+  }
+
+  /** The id of the run's newest intact checkpoint, or null. */
+  async latestId(runId: string): Promise<string | null> {
+    const checkpoints = await this.#requireStore().list(runId);
+    return checkpoints.find((c) => c.isLatest)?.id ?? null;
   }
 
   /** Waits for the save in flight, if any. */

@@ -29,6 +29,10 @@ export type WorkerCommand =
   | { type: 'deleteCheckpoint'; checkpointId: string; runId: string }
   | { type: 'deleteRun'; runId: string }
   | { type: 'renameRun'; runId: string; name: string }
+  /** Downloads a checkpoint as a .zip: the one named, or the current run's newest (saving first if needed). */
+  | { type: 'export'; checkpointId?: string }
+  /** Files the user picked or dropped: a checkpoint .zip, or a TensorFlow.js model.json with its .bin files. */
+  | { type: 'import'; files: File[] }
   /** Destroys the WebGPU device, as a driver reset would; lets tests exercise device loss. */
   | { type: 'simulateDeviceLoss' };
 
@@ -97,7 +101,8 @@ export type WorkerEvent =
   /** Something the user should know that is not an error (a fallback, a cleanup). */
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string; key?: string }
-  | { type: 'prediction'; requestId: number; output: Float32Array };
+  | { type: 'prediction'; requestId: number; output: Float32Array }
+  | { type: 'exported'; fileName: string; bytes: Uint8Array };
 
 export type WorkerCommandOf<T extends WorkerCommand['type']> = Extract<WorkerCommand, { type: T }>;
 export type WorkerEventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;

@@ -11,6 +11,7 @@ import { boundaryGridInputs, drawPicture, DIGIT_SAMPLES } from './pictures.ts';
 import { fromCheckpoint } from './checkpoint-state.ts';
 import { Persistence } from './persistence.ts';
 import { RunLock } from './run-lock.ts';
+import { checkImportSizes, exportCheckpointZip, readCheckpointFiles } from '../share/checkpoint-file.ts';
 import type { RunData, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
 
 /** Aim for one loss readback per ~150 ms of training: often enough for a live chart. */
@@ -136,6 +137,10 @@ export class TrainingSession {
         this.#post({ type: 'prediction', requestId: command.requestId, output }, [output.buffer]);
         return;
       }
+      case 'export':
+        return this.#export(command.checkpointId);
+      case 'import':
+        return this.#import(command.files);
       case 'simulateDeviceLoss': {
         const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
         if (tf.getBackend() === 'webgpu' && device) device.destroy();
@@ -260,6 +265,42 @@ export class TrainingSession {
     if (!lock) {
       this.#post({ type: 'runLocked', runId, message: 'This run is open for training in another tab, so this tab shows it read-only. Take it over to train it here.' });
     }
+  }
+
+  async #export(checkpointId: string | undefined): Promise<void> {
+    let id = checkpointId ?? null;
+    if (!id) {
+      // Export what is on screen: save first when the newest checkpoint is older than this step.
+      const trainer = this.#trainer;
+      if (trainer && trainer.step > 0 && trainer.step !== this.#stepAtLastSave && this.#run?.lock) await this.#saveAtBoundary('manual');
+      await this.#persistence.settle();
+      id = this.#run ? await this.#persistence.latestId(this.#run.id) : null;
+      if (!id) throw new Error('There is no checkpoint to export yet: train at least one step, then press Export again.');
+    }
+    const loaded = await this.#persistence.load(id);
+    const bytes = await exportCheckpointZip(loaded);
+    const name = (loaded.manifest.runName ?? 'run').replace(/[^\w.-]+/g, '_');
+    this.#post({ type: 'exported', fileName: `${name}-step-${loaded.manifest.step}.zip`, bytes }, [bytes.buffer]);
+  }
+
+  /** Checks the files completely before anything is stored; then opens what they hold. */
+  async #import(files: File[]): Promise<void> {
+    checkImportSizes(files.map((file) => ({ name: file.name, size: file.size })));
+    const named = await Promise.all(files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
+    const imported = await readCheckpointFiles(named);
+    if (imported.kind === 'checkpoint') {
+      await this.#persistence.saveImported(imported.input);
+      await this.#resume(imported.input.runId, undefined, false);
+      this.#post({ type: 'notice', message: `Imported "${imported.input.runName}" at step ${imported.input.step}; it is open now and can be resumed.` });
+      return;
+    }
+    await this.#stopLoop();
+    const dataset = await this.#loadDataset(imported.config);
+    const id = crypto.randomUUID();
+    const lock = await RunLock.acquire(id, { onLost: () => this.#onRunLockLost(id) });
+    this.#install(Trainer.create(imported.config, dataset, imported.weights), { id, name: `${newRunName(imported.config)} (from model.json)`, lock });
+    await this.#announceRun();
+    this.#post({ type: 'notice', message: `Imported ${imported.description} as the starting point of a new run at step 0.` });
   }
 
   #onRunLockLost(runId: string): void {

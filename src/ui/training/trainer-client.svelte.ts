@@ -155,6 +155,18 @@ export class TrainerClient {
     else if (this.config) this.configure(this.config);
   }
 
+  /** Downloads a checkpoint as a .zip: the one given, or the current run's newest. */
+  exportCheckpoint(checkpointId?: string): void {
+    this.#send({ type: 'export', checkpointId });
+  }
+
+  /** Hands picked or dropped files to the worker, which checks them fully before storing anything. */
+  importFiles(files: File[]): void {
+    if (files.length === 0) return;
+    this.error = null;
+    this.#send({ type: 'import', files });
+  }
+
   /** Runs the current model on raw inputs (e.g. a drawn digit) without touching training. */
   predict(input: Float32Array): Promise<Float32Array> {
     const requestId = this.#nextRequestId++;
@@ -266,6 +278,14 @@ export class TrainerClient {
       case 'error':
         this.error = { message: event.message, key: event.key };
         return;
+      case 'exported': {
+        const link = document.createElement('a');
+        link.href = URL.createObjectURL(new Blob([event.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+        link.download = event.fileName;
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+        return;
+      }
       case 'prediction':
         this.#predictions.get(event.requestId)?.(event.output);
         this.#predictions.delete(event.requestId);

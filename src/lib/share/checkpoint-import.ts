@@ -1,0 +1,172 @@
+/**
+ * Verifies a checkpoint .zip completely (header, sizes, hashes, settings, training state and
+ * weight shapes) and only then turns it into a CheckpointInput for store.save().
+ */
+import * as v from 'valibot';
+import { decodeTensors, findLayoutProblem, MANIFEST_FORMAT, MANIFEST_VERSION, sha256Hex } from '../checkpoint/codec.ts';
+import type { CheckpointInput, Manifest, TensorData } from '../checkpoint/types.ts';
+import { parseConfig, type TrainConfig } from '../engine/config.ts';
+import { ConfigError } from '../engine/errors.ts';
+import { TrainingStateSchema } from '../worker/checkpoint-state.ts';
+import { describeModel, modelFor } from './demo-shapes.ts';
+import { CheckpointFileError, formatShape } from './import-errors.ts';
+import { parseJsonFile, parseWithSchema } from './json-file.ts';
+
+export const CHECKPOINT_ENTRY = 'checkpoint.json';
+export const chunkEntry = (index: number) => `chunks/${index}.bin`;
+
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const text = v.pipe(v.string(), v.minLength(1));
+
+/** The Manifest type as a schema. Strict: a field this version does not write is refused. */
+const FileManifestSchema = v.strictObject({
+  format: v.literal(MANIFEST_FORMAT),
+  version: v.literal(MANIFEST_VERSION),
+  id: text,
+  runId: text,
+  runName: v.optional(v.string()),
+  step: count,
+  loss: v.pipe(v.number(), v.finite()),
+  createdAt: v.pipe(v.number(), v.finite()),
+  // Checked below with parseConfig and TrainingStateSchema, which give better messages.
+  config: v.unknown(),
+  // JSON writes NaN (e.g. the train loss before the first step) as null.
+  metrics: v.record(v.string(), v.nullable(v.number())),
+  state: v.unknown(),
+  chunkSize: v.pipe(count, v.minValue(1)),
+  totalBytes: count,
+  tensors: v.array(
+    v.strictObject({ name: text, dtype: v.picklist(['float32', 'int32']), shape: v.array(count), chunk: count, offset: count, length: count }),
+  ),
+  chunks: v.array(v.strictObject({ size: count, sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'Expected a lowercase SHA-256 hex digest')) })),
+});
+
+export interface VerifiedCheckpoint {
+  input: CheckpointInput;
+  manifest: Manifest;
+}
+
+/** `entries` is the unpacked zip; `zipName` names it in messages. */
+export async function readCheckpointZip(zipName: string, entries: Map<string, Uint8Array>): Promise<VerifiedCheckpoint> {
+  const where = `"${CHECKPOINT_ENTRY}" in "${zipName}"`;
+  const json = parseJsonFile(entries.get(CHECKPOINT_ENTRY)!, where);
+  checkFormatMarker(json, where, zipName);
+  const file = parseWithSchema(FileManifestSchema, json, where, 'a valid checkpoint header', 'Export the checkpoint again from the playground.');
+  const metrics = Object.fromEntries(Object.entries(file.metrics).filter((e): e is [string, number] => e[1] !== null));
+  const manifest: Manifest = { ...file, metrics };
+
+  const layoutProblem = findLayoutProblem(manifest);
+  if (layoutProblem) {
+    throw new CheckpointFileError('layout', `The checkpoint in "${zipName}" is damaged: ${layoutProblem}. Export it again from the playground.`);
+  }
+  const chunks = await verifyChunks(manifest, entries, zipName);
+  const tensors = decodeTensors(manifest, chunks);
+  const config = readConfig(manifest.config, zipName);
+  const state = readState(manifest.state, zipName);
+  checkParams(config, tensors, zipName);
+
+  const input: CheckpointInput = {
+    // A fresh id: importing never touches, or merges into, a run that is already stored.
+    runId: crypto.randomUUID(),
+    runName: importedName(manifest.runName ?? 'Checkpoint'),
+    step: manifest.step,
+    loss: manifest.loss,
+    config,
+    metrics,
+    state,
+    tensors,
+  };
+  return { input, manifest };
+}
+
+export function importedName(name: string): string {
+  return name.endsWith(' (imported)') ? name : `${name} (imported)`;
+}
+
+/** The marker and version are checked before the schema, so a newer file gets a message about updating. */
+function checkFormatMarker(json: unknown, where: string, zipName: string): void {
+  const header = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  if (header.format !== MANIFEST_FORMAT) {
+    throw new CheckpointFileError(
+      'not-a-checkpoint',
+      `The file ${where} is not a playground checkpoint header (its "format" is not "${MANIFEST_FORMAT}"). Choose a .zip exported with the playground's Export button.`,
+    );
+  }
+  if (header.version !== MANIFEST_VERSION) {
+    const version = JSON.stringify(header.version ?? null).slice(0, 20);
+    const newer = typeof header.version === 'number' && header.version > MANIFEST_VERSION;
+    throw new CheckpointFileError(
+      'unknown-version',
+      `"${zipName}" holds a checkpoint of format version ${version}, but this playground reads only version ${MANIFEST_VERSION}. ` +
+        (newer
+          ? 'It was exported by a newer playground: reload the page to update the playground, then import it again.'
+          : 'Export it again from the playground that made it.'),
+    );
+  }
+}
+
+/** Every chunk must be present, have the size the header lists and match its SHA-256. */
+async function verifyChunks(manifest: Manifest, entries: Map<string, Uint8Array>, zipName: string): Promise<Uint8Array[]> {
+  const total = manifest.chunks.length;
+  return Promise.all(
+    manifest.chunks.map(async (entry, i) => {
+      const name = chunkEntry(i);
+      const bytes = entries.get(name);
+      const damaged = `so the file is damaged. Export the checkpoint again from the playground.`;
+      if (!bytes) throw new CheckpointFileError('missing-entry', `The file "${zipName}" lacks ${name} (chunk ${i + 1} of ${total}), which ${CHECKPOINT_ENTRY} lists, ${damaged}`);
+      if (bytes.length !== entry.size) {
+        throw new CheckpointFileError('chunk-size', `The entry ${name} in "${zipName}" is ${bytes.length} bytes, but ${CHECKPOINT_ENTRY} lists ${entry.size}, ${damaged}`);
+      }
+      if ((await sha256Hex(bytes as Uint8Array<ArrayBuffer>)) !== entry.sha256) {
+        throw new CheckpointFileError('hash-mismatch', `The entry ${name} (chunk ${i + 1} of ${total}) in "${zipName}" does not match its SHA-256, ${damaged}`);
+      }
+      return bytes;
+    }),
+  );
+}
+
+function readConfig(config: unknown, zipName: string): TrainConfig {
+  try {
+    return parseConfig(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new CheckpointFileError(
+      'config',
+      `The settings stored in "${zipName}" are not valid for this playground. ${error.message} ` +
+        'The checkpoint may come from a newer playground; reload the page to update, then import it again.',
+      { cause: error },
+    );
+  }
+}
+
+function readState(state: unknown, zipName: string): v.InferOutput<typeof TrainingStateSchema> {
+  const parsed = v.safeParse(TrainingStateSchema, state);
+  if (parsed.success) return parsed.output;
+  const path = v.getDotPath(parsed.issues[0]);
+  throw new CheckpointFileError(
+    'state',
+    `The training state stored in "${zipName}" is malformed (${path ? `"${path}": ` : ''}${parsed.issues[0].message.replace(/\.$/, '')}), so the run cannot be resumed. Export it again from the playground.`,
+  );
+}
+
+/** The `param/*` tensors must be exactly the parameters of the model the settings describe. */
+function checkParams(config: TrainConfig, tensors: TensorData[], zipName: string): void {
+  const { params } = modelFor(config);
+  const model = describeModel(config);
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const cannot = 'The weights do not belong to these settings, so the checkpoint cannot be imported; export it again from the playground.';
+  for (const p of params) {
+    const name = `param/${p.name}`;
+    const tensor = byName.get(name);
+    if (!tensor) throw new CheckpointFileError('model-shape', `The checkpoint in "${zipName}" has no tensor "${name}", which ${model} needs. ${cannot}`);
+    if (tensor.dtype !== 'float32' || formatShape(tensor.shape) !== formatShape(p.shape)) {
+      throw new CheckpointFileError(
+        'model-shape',
+        `Tensor "${name}" in "${zipName}" is ${tensor.dtype} of shape ${formatShape(tensor.shape)}, but ${model} needs float32 of shape ${formatShape(p.shape)}. ${cannot}`,
+      );
+    }
+  }
+  const expected = new Set(params.map((p) => `param/${p.name}`));
+  const extra = tensors.find((t) => t.name.startsWith('param/') && !expected.has(t.name));
+  if (extra) throw new CheckpointFileError('model-shape', `The checkpoint in "${zipName}" has a tensor "${extra.name}" that ${model} does not have. ${cannot}`);
+}
