@@ -49,6 +49,23 @@ describe('Trainer', () => {
     trainer.dispose();
   });
 
+  it('leaves no tensor behind once a trainer is disposed, after training and a restore', async () => {
+    const config = { ...defaultConfig('classify2d'), batchSize: 64 };
+    const dataset = buildDataset(config);
+    const before = tf.memory().numTensors;
+    const trainer = Trainer.create(config, dataset);
+    for (let i = 0; i < 10; i++) trainer.trainStep();
+    await trainer.evaluate();
+    const captured = await trainer.captureState();
+    trainer.dispose();
+    const restored = await Trainer.restore(config, dataset, captured);
+    tf.dispose(captured.tensors.map((t) => t.tensor));
+    restored.trainStep();
+    await restored.readLosses();
+    restored.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   for (const optimizer of ['adam', 'momentum', 'sgd', 'rmsprop'] as const) {
     it(`resumes bit-exactly from captured state (${optimizer}, across an epoch boundary)`, async () => {
       // 320 training points / batch 64 = 5 steps per epoch, so 12 steps cross two boundaries.

@@ -74,7 +74,7 @@ export class Trainer {
     this.spec = modelSpecFor(config, dataset);
     this.paramTable = paramSpecs(this.spec);
     const values = initial ?? initialValues(this.paramTable, config.seed);
-    this.params = this.paramTable.map((p, i) => tf.variable(tf.tensor(values[i], p.shape, 'float32'), true));
+    this.params = this.paramTable.map((p, i) => tf.tidy(() => tf.variable(tf.tensor(values[i], p.shape, 'float32'), true)));
     this.optimizer = createOptimizer(config.optimizer, config.learningRate);
 
     const trainCount = exampleCount(dataset.trainX, dataset.inputShape);

@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * tfjs-backend-cpu computes the conv filter gradient (Conv2DBackpropFilter) through
+ * TensorBuffer.get(...) per multiply, which makes one small-CNN step on 64 digits take ~3.6 s
+ * on this machine, almost all of it here. The reference measurement swaps in this kernel: the
+ * same products summed in the same order into float64, then rounded to float32 once, exactly
+ * like the stock kernel, so its output is bit-identical (checked by
+ * expectSameAsStockKernel) and step counts are those of the plain CPU backend. Only
+ * NHWC, dilation 1 — what src/lib/models/forward.ts uses.
+ */
+const stockKernel = tf.getKernel(tf.Conv2DBackpropFilter, 'cpu');
+
+interface CpuBackend {
+  data: { get(dataId: object): { values: Float32Array } };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
+}
+
+const conv2dBackpropFilterFast: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (dataFormat !== 'NHWC') throw new Error(`The fast filter-gradient kernel handles NHWC only, not ${dataFormat}; remove it or extend it.`);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
+  );
+  const cpu = backend as unknown as CpuBackend;
+  const xs = cpu.data.get(x.dataId).values;
+  const dys = cpu.data.get(dy.dataId).values;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const sums = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);
+  // b, yR, yC outermost: each filter weight receives its terms in the stock kernel's order.
+  for (let b = 0; b < batchSize; b++) {
+    for (let yR = 0; yR < outHeight; yR++) {
+      for (let yC = 0; yC < outWidth; yC++) {
+        const dyRow = ((b * outHeight + yR) * outWidth + yC) * outChannels;
+        for (let wR = 0; wR < filterHeight; wR++) {
+          const xR = yR * info.strideHeight - info.padInfo.top + wR;
+          if (xR < 0 || xR >= inHeight) continue;
+          for (let wC = 0; wC < filterWidth; wC++) {
+            const xC = yC * info.strideWidth - info.padInfo.left + wC;
+            if (xC < 0 || xC >= inWidth) continue;
+            const xRow = ((b * inHeight + xR) * inWidth + xC) * inChannels;
+            for (let d1 = 0; d1 < inChannels; d1++) {
+              const xValue = xs[xRow + d1];
+              const sumRow = ((wR * filterWidth + wC) * inChannels + d1) * outChannels;
+              for (let d2 = 0; d2 < outChannels; d2++) sums[sumRow + d2] += xValue * dys[dyRow + d2];
+            }
+          }
+        }
+      }
+    }
+  }
+  return cpu.makeTensorInfo(info.filterShape, 'float32', Float32Array.from(sums));
+};
+
+export function useFastConvFilterGradient(): void {
+  tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'cpu', kernelFunc: conv2dBackpropFilterFast });
+}
+
+/** Computes the gradient of both CNN conv shapes with both kernels; they must match bit for bit. */
+export async function expectSameAsStockKernel(): Promise<void> {
+  if (!stockKernel) throw new Error('The CPU backend has no Conv2DBackpropFilter kernel to compare against; is @tensorflow/tfjs loaded?');
+  const cases: [number[], number[]][] = [
+    [[5, 28, 28, 1], [3, 3, 1, 8]],
+    [[5, 14, 14, 8], [3, 3, 8, 16]],
+  ];
+  for (const [inputShape, filterShape] of cases) {
+    const x = tf.randomNormal(inputShape, 0, 1, 'float32', 1);
+    const dy = tf.randomNormal([...inputShape.slice(0, 3), filterShape[3]], 0, 1, 'float32', 2);
+    const args = {
+      inputs: { x, dy },
+      backend: tf.backend(),
+      attrs: { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape },
+    } as unknown as Parameters<tf.KernelFunc>[0];
+    const cpu = tf.backend() as unknown as CpuBackend;
+    const read = (info: tf.TensorInfo) => {
+      const values = cpu.data.get(info.dataId).values.slice();
+      cpu.disposeData(info.dataId);
+      return values;
+    };
+    const stock = read(stockKernel.kernelFunc(args) as tf.TensorInfo);
+    const fast = read(conv2dBackpropFilterFast(args) as tf.TensorInfo);
+    tf.dispose([x, dy]);
+    if (stock.some((value, i) => !Object.is(value, fast[i]))) {
+      throw new Error(`The fast filter gradient differs from the stock CPU kernel for input [${inputShape}]; the reference numbers would not be the CPU backend's.`);
+    }
+  }
+}
