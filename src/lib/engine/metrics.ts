@@ -29,12 +29,3 @@ export function confusionMatrix(
   for (let i = 0; i < labels.length; i++) counts[labels[i] * classes + predicted[i]]++;
   return counts;
 }
-
-/** Mean of the last `window` values; the chart's smoothed readout. */
-export function trailingMean(values: ArrayLike<number>, window: number): number {
-  const n = Math.min(window, values.length);
-  if (n === 0) return NaN;
-  let sum = 0;
-  for (let i = values.length - n; i < values.length; i++) sum += values[i];
-  return sum / n;
-}

@@ -4,7 +4,7 @@ import { parseConfig, type TrainConfig } from '../engine/config.ts';
 import type { CapturedState, Evaluation, TrainerProgress } from '../engine/trainer.ts';
 import { BACKENDS, type BackendName } from '../engine/backend-names.ts';
 import { snapshotTensors } from '../checkpoint/snapshot.ts';
-import type { CheckpointInput, LoadedCheckpoint, Manifest } from '../checkpoint/types.ts';
+import type { CheckpointInput, LoadedCheckpoint } from '../checkpoint/types.ts';
 
 /**
  * How a training state maps onto a checkpoint. Tensors: `param/<layer>/<kernel|bias>`,
@@ -93,9 +93,4 @@ export function fromCheckpoint(loaded: LoadedCheckpoint): RestorableState {
       tensors,
     },
   };
-}
-
-/** A short description of a checkpoint for the page. */
-export function describeManifest(manifest: Manifest): string {
-  return `step ${manifest.step} of "${manifest.runName ?? manifest.runId}"`;
 }

@@ -105,4 +105,3 @@ export type WorkerEvent =
   | { type: 'exported'; fileName: string; bytes: Uint8Array };
 
 export type WorkerCommandOf<T extends WorkerCommand['type']> = Extract<WorkerCommand, { type: T }>;
-export type WorkerEventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
