@@ -20,6 +20,11 @@ const READ_INTERVAL_MS = 150;
 const MAX_STEPS_PER_READ = 64;
 /** Test loss and pictures refresh at most this often while training. */
 const EVALUATE_INTERVAL_MS = 400;
+/**
+ * ...and evaluation may take at most this share of the time: on a slow backend a full pass
+ * over the 2,000 test digits costs more than the 400 ms interval, and would starve training.
+ */
+const EVALUATE_MAX_SHARE = 0.2;
 /** Default autosave interval, in milliseconds of training. */
 export const DEFAULT_AUTOSAVE_MS = 30_000;
 
@@ -346,6 +351,7 @@ export class TrainingSession {
     let stepsPerRead = 1;
     let stepsPerSec = 0;
     let lastEvaluation = performance.now();
+    let evaluationCost = 0;
     let trainedSinceSaveMs = 0;
     let message: string | undefined;
     let diverged: TrainingDivergedError | null = null;
@@ -376,9 +382,12 @@ export class TrainingSession {
           await this.#saveAtBoundary(this.#saveRequest ?? 'autosave');
           trainedSinceSaveMs = 0;
         }
-        if (!this.#running || performance.now() - lastEvaluation > EVALUATE_INTERVAL_MS) {
+        const evaluationGap = Math.max(EVALUATE_INTERVAL_MS, evaluationCost / EVALUATE_MAX_SHARE);
+        if (!this.#running || performance.now() - lastEvaluation > evaluationGap) {
+          const evaluationStarted = performance.now();
           await this.#evaluate();
           lastEvaluation = performance.now();
+          evaluationCost = lastEvaluation - evaluationStarted;
         }
         await yieldToEventLoop();
       }
