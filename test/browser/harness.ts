@@ -4,8 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as checkpoint from '../../src/lib/checkpoint/index.ts';
 import * as engine from '../../src/lib/engine/index.ts';
+import * as checkpointTesting from './support/checkpoint-helpers.ts';
+import * as checkpointBench from '../../bench/checkpoint-bench.ts';
+import * as trainBench from '../../bench/train-bench.ts';
+import * as saveStallBench from '../../bench/save-stall-bench.ts';
+import * as snapshotBench from '../../bench/snapshot-bench.ts';
 
-const lib = { tf, checkpoint, engine };
+const lib = { tf, checkpoint, engine, checkpointTesting, checkpointBench, trainBench, saveStallBench, snapshotBench };
 declare global {
   interface Window {
     lib: typeof lib;

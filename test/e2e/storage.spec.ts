@@ -51,3 +51,22 @@ test('Keep data on this device asks the browser for persistent storage and shows
     /^(The browser will keep this site’s checkpoints until you delete them\.|The browser declined to make storage persistent, so it may clear checkpoints when the disk is nearly full\..*)$/,
   );
 });
+
+test('when the site data is cleared, the app starts clean with a sentence saying so and saves again', async ({ playground, page, context, baseURL }) => {
+  await playground.open('?backend=cpu');
+  await playground.trainTo(10);
+  await playground.expectSaved(10, 'pause');
+  const storage = page.getByRole('region', { name: 'Storage' });
+  await expect(storage.locator('summary')).toHaveText(/^Storage: 1 saved run/);
+
+  // What "Clear site data" in the browser's settings does.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(baseURL!).origin, storageTypes: 'indexeddb' });
+
+  await expect(playground.notice).toHaveText(/^The saved runs and checkpoints are gone: this site’s data was cleared/);
+  await expect(storage.locator('summary')).toHaveText(/^Storage: 0 saved runs/);
+  await expect(playground.stepReadout).toHaveText('10');
+  await playground.trainTo(15);
+  await playground.expectSaved(15, 'pause');
+  await expect(storage.locator('summary')).toHaveText(/^Storage: 1 saved run/);
+});

@@ -1,8 +1,12 @@
 import { openCheckpointStore, type CheckpointStore } from '../checkpoint/store.ts';
+import type { ClosedReason } from '../checkpoint/schema.ts';
 import type { CheckpointInput, CheckpointSummary, LoadedCheckpoint, RunSummary, SaveProgress } from '../checkpoint/types.ts';
 import type { CapturedState } from '../engine/trainer.ts';
 import { toCheckpointInput, type CheckpointMeta } from './checkpoint-state.ts';
 import type { RunListing, WorkerEvent } from './protocol.ts';
+
+/** How often to try opening a fresh database after the old one was deleted under us (about 6 s in all). */
+const REOPEN_ATTEMPTS = 6;
 
 /** Tabs announce committed or deleted checkpoints here, so every tab's lists stay current. */
 export const CHECKPOINT_CHANNEL = 'webgpu-playground:checkpoints';
@@ -36,16 +40,11 @@ export class Persistence {
 
   /** Opens the database; failures (private mode, blocked) are reported and training still works. */
   async open(): Promise<void> {
-    try {
-      this.#store = await openCheckpointStore({
-        onBlocked: () => this.#notice('The checkpoint store is waiting for another playground tab that uses an older version; reload or close that tab.'),
-        onVersionChange: () => this.#notice('Another tab opened a newer version of the playground, so this tab stopped saving checkpoints. Reload this tab to keep saving.'),
-      });
-    } catch (error) {
-      this.#post({ type: 'error', message: `Checkpoints are unavailable, so training cannot be saved or resumed: ${(error as Error).message}` });
-      return;
+    if (!(await this.#openStore())) return;
+    const store = this.#store!;
+    for (const message of [store.dataLossMessage, store.initialSweep.message]) {
+      if (message) this.#notice(message);
     }
-    if (this.#store.initialSweep.message) this.#post({ type: 'notice', message: this.#store.initialSweep.message });
     if (typeof BroadcastChannel !== 'undefined') {
       this.#channel = new BroadcastChannel(CHECKPOINT_CHANNEL);
       this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
@@ -54,6 +53,45 @@ export class Persistence {
         this.onRemoteChange(event.data.runId);
       };
     }
+    await this.publishLists();
+  }
+
+  /** Opens the store, retrying with growing pauses: right after "clear site data" Chromium refuses opens for a moment. */
+  async #openStore(attempts = 1): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.#store = await openCheckpointStore({
+          onBlocked: () => this.#notice('The checkpoint store is waiting for another playground tab that uses an older version; reload or close that tab.'),
+          onVersionChange: (reason) => void this.#onClosed(reason),
+        });
+        return true;
+      } catch (error) {
+        if (attempt < attempts) {
+          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+          continue;
+        }
+        this.#post({ type: 'error', message: `Checkpoints are unavailable, so training cannot be saved or resumed: ${(error as Error).message}` });
+        return false;
+      }
+    }
+  }
+
+  /**
+   * The connection closed under us. After an upgrade in another tab only a reload helps. If the
+   * database was deleted or ended by the browser (site data cleared, storage evicted), start
+   * clean with a fresh, empty database and say so: training goes on and saves again.
+   */
+  async #onClosed(reason: ClosedReason): Promise<void> {
+    if (reason === 'upgrade') {
+      this.#notice('Another tab opened a newer version of the playground, so this tab stopped saving checkpoints. Reload this tab to keep saving.');
+      return;
+    }
+    await this.settle();
+    if (!(await this.#openStore(REOPEN_ATTEMPTS))) return;
+    this.#notice(
+      'The saved runs and checkpoints are gone: this site’s data was cleared, or the browser removed it to free space. ' +
+        'The playground starts clean; the run on screen keeps going and saves again. To keep data, export checkpoints or use "Keep data on this device".',
+    );
     await this.publishLists();
   }
 

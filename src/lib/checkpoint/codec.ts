@@ -1,0 +1,207 @@
+/**
+ * Turns a CheckpointInput into chunks plus a manifest, and back. No IndexedDB here: this
+ * is the part of a save that may await crypto and copy bytes, before any transaction opens.
+ */
+import { CheckpointInputError, NonFiniteCheckpointError } from './errors.ts';
+import type { CheckpointInput, ChunkEntry, Manifest, SaveProgress, TensorData, TensorEntry } from './types.ts';
+
+/** The `format` field of every manifest. */
+export const MANIFEST_FORMAT = 'webgpu-playground/checkpoint';
+/** The `version` field this code writes and the only one it reads. */
+export const MANIFEST_VERSION = 1;
+/**
+ * Measured with bench/checkpoint-bench.ts (FORMAT.md has the numbers): save speed climbs
+ * up to 8 MiB chunks and is flat beyond, while bigger chunks only cost memory and coarser progress.
+ */
+export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+
+const BYTES_PER_ELEMENT = { float32: 4, int32: 4 } as const;
+
+export interface EncodedCheckpoint {
+  manifest: Manifest;
+  /** SHA-256 of JSON.stringify(manifest). */
+  manifestSha256: string;
+  /** Chunk i holds stream bytes [i * chunkSize, i * chunkSize + size). */
+  chunks: Uint8Array<ArrayBuffer>[];
+}
+
+export interface EncodeOptions {
+  /** Becomes the checkpoint id. */
+  id: string;
+  chunkSize?: number;
+  createdAt?: number;
+  onProgress?: (progress: SaveProgress) => void;
+}
+
+export async function sha256Hex(bytes: BufferSource): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function manifestSha256(manifest: Manifest): Promise<string> {
+  return sha256Hex(new TextEncoder().encode(JSON.stringify(manifest)));
+}
+
+/**
+ * Lays the tensors out back to back in one byte stream, cuts the stream into chunks of
+ * `chunkSize` bytes and hashes each chunk. Refuses NaN and Infinity before anything is written.
+ */
+export async function encodeCheckpoint(input: CheckpointInput, options: EncodeOptions): Promise<EncodedCheckpoint> {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  validateInput(input, chunkSize);
+
+  const tensors: TensorEntry[] = [];
+  let totalBytes = 0;
+  for (const t of input.tensors) {
+    const length = t.values.byteLength;
+    tensors.push({
+      name: t.name,
+      dtype: t.dtype,
+      shape: [...t.shape],
+      chunk: Math.floor(totalBytes / chunkSize),
+      offset: totalBytes % chunkSize,
+      length,
+    });
+    totalBytes += length;
+  }
+
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  for (let start = 0; start < totalBytes; start += chunkSize) {
+    chunks.push(new Uint8Array(Math.min(chunkSize, totalBytes - start)));
+  }
+  input.tensors.forEach((t, i) => copyIntoChunks(asBytes(t.values), tensors[i], chunks, chunkSize));
+
+  let hashed = 0;
+  const entries: ChunkEntry[] = await Promise.all(
+    chunks.map(async (chunk) => {
+      const sha256 = await sha256Hex(chunk);
+      hashed += chunk.byteLength;
+      options.onProgress?.({ phase: 'encode', bytesDone: hashed, bytesTotal: totalBytes });
+      return { size: chunk.byteLength, sha256 };
+    }),
+  );
+
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    id: options.id,
+    runId: input.runId,
+    ...(input.runName === undefined ? {} : { runName: input.runName }),
+    step: input.step,
+    loss: input.loss,
+    createdAt: options.createdAt ?? Date.now(),
+    config: input.config,
+    metrics: input.metrics,
+    state: input.state,
+    chunkSize,
+    totalBytes,
+    tensors,
+    chunks: entries,
+  };
+  return { manifest, manifestSha256: await manifestSha256(manifest), chunks };
+}
+
+/**
+ * Rebuilds the tensors from verified chunk bytes. Each tensor gets its own buffer, so a
+ * caller may transfer or keep one without pinning the others.
+ */
+export function decodeTensors(manifest: Manifest, chunks: Uint8Array[]): TensorData[] {
+  return manifest.tensors.map((entry) => {
+    const bytes = new Uint8Array(entry.length);
+    let done = 0;
+    let chunk = entry.chunk;
+    let offset = entry.offset;
+    while (done < entry.length) {
+      const piece = chunks[chunk].subarray(offset, offset + entry.length - done);
+      bytes.set(piece, done);
+      done += piece.byteLength;
+      chunk += 1;
+      offset = 0;
+    }
+    const values = entry.dtype === 'float32' ? new Float32Array(bytes.buffer) : new Int32Array(bytes.buffer);
+    return { name: entry.name, dtype: entry.dtype, shape: [...entry.shape], values };
+  });
+}
+
+/**
+ * Checks that the tensor table and chunk table agree with each other, so that a damaged
+ * header cannot make decodeTensors read out of bounds. Returns what is wrong, or null.
+ */
+export function findLayoutProblem(manifest: Manifest): string | null {
+  const { chunkSize, totalBytes, chunks, tensors } = manifest;
+  if (!(chunkSize > 0) || chunkSize % 4 !== 0) return `its chunk size ${chunkSize} is not a positive multiple of 4`;
+  const expectedChunks = Math.ceil(totalBytes / chunkSize);
+  if (chunks.length !== expectedChunks) return `it lists ${chunks.length} chunks where ${totalBytes} bytes need ${expectedChunks}`;
+  for (let i = 0; i < chunks.length; i++) {
+    const expected = Math.min(chunkSize, totalBytes - i * chunkSize);
+    if (chunks[i].size !== expected) return `chunk ${i} is listed as ${chunks[i].size} bytes instead of ${expected}`;
+  }
+  let position = 0;
+  for (const t of tensors) {
+    if (!(t.dtype in BYTES_PER_ELEMENT)) return `tensor "${t.name}" has the unknown dtype "${t.dtype}"`;
+    if (t.length !== elementCount(t.shape) * BYTES_PER_ELEMENT[t.dtype]) return `tensor "${t.name}" has a length that does not match its shape`;
+    if (t.chunk * chunkSize + t.offset !== position || t.offset >= chunkSize) return `tensor "${t.name}" does not start where the previous one ends`;
+    position += t.length;
+  }
+  if (position !== totalBytes) return `its tensors cover ${position} bytes instead of ${totalBytes}`;
+  return null;
+}
+
+/** Copies one tensor's bytes to its place in the stream, across as many chunks as it spans. */
+function copyIntoChunks(bytes: Uint8Array, entry: TensorEntry, chunks: Uint8Array[], chunkSize: number): void {
+  let done = 0;
+  let chunk = entry.chunk;
+  let offset = entry.offset;
+  while (done < bytes.byteLength) {
+    const n = Math.min(chunkSize - offset, bytes.byteLength - done);
+    chunks[chunk].set(bytes.subarray(done, done + n), offset);
+    done += n;
+    chunk += 1;
+    offset = 0;
+  }
+}
+
+function asBytes(values: Float32Array | Int32Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+function elementCount(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function validateInput(input: CheckpointInput, chunkSize: number): void {
+  if (!Number.isInteger(chunkSize) || chunkSize <= 0 || chunkSize % 4 !== 0) {
+    throw new CheckpointInputError(`The chunk size must be a positive multiple of 4 bytes, but it is ${chunkSize}.`);
+  }
+  if (typeof input.runId !== 'string' || input.runId === '') {
+    throw new CheckpointInputError('A checkpoint needs a non-empty runId string.');
+  }
+  if (!Number.isInteger(input.step) || input.step < 0) {
+    throw new CheckpointInputError(`The step must be a whole number of at least 0, but it is ${input.step}.`);
+  }
+  if (!Number.isFinite(input.loss)) throw new NonFiniteCheckpointError(input.step, 'the loss');
+  const names = new Set<string>();
+  for (const t of input.tensors) {
+    if (names.has(t.name)) throw new CheckpointInputError(`Two tensors are named "${t.name}"; names must be unique.`);
+    names.add(t.name);
+    const expected = t.dtype === 'float32' ? Float32Array : t.dtype === 'int32' ? Int32Array : null;
+    if (!expected) throw new CheckpointInputError(`Tensor "${t.name}" has dtype "${t.dtype}", but only float32 and int32 can be saved.`);
+    if (!(t.values instanceof expected)) {
+      throw new CheckpointInputError(`Tensor "${t.name}" is ${t.dtype} but its values are a ${t.values.constructor.name}, not a ${expected.name}.`);
+    }
+    if (t.values.length !== elementCount(t.shape)) {
+      throw new CheckpointInputError(`Tensor "${t.name}" has shape [${t.shape}] but ${t.values.length} values.`);
+    }
+    if (t.dtype === 'float32' && !allFinite(t.values as Float32Array)) {
+      throw new NonFiniteCheckpointError(input.step, `tensor "${t.name}"`);
+    }
+  }
+}
+
+function allFinite(values: Float32Array): boolean {
+  // x - x is 0 for every finite x and NaN for NaN and ±Infinity; a plain loop is the fastest scan.
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] - values[i] !== 0) return false;
+  }
+  return true;
+}

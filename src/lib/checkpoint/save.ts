@@ -1,0 +1,193 @@
+/**
+ * The save protocol. Each numbered step is its own function so tests can run, pause or
+ * break it alone; saveCheckpoint() runs them in order:
+ *   1. snapshot   (snapshot.ts, done by the caller at a step boundary)
+ *   2. encode     chunks + SHA-256 + manifest, before any transaction opens
+ *   3. writeTemp  the manifest, then every chunk, into `temp` under a fresh save id
+ *   4. verifyTemp read every temp record back and check size and SHA-256
+ *   5. commitSave one strict transaction: temp -> chunks, manifest, run pointers, retention
+ * Steps 2-5 run while holding the Web Lock `ckpt-save:<saveId>`, which tells the sweeper
+ * in any tab that this save is alive.
+ */
+import { encodeCheckpoint, manifestSha256 as hashManifest, sha256Hex, type EncodedCheckpoint } from './codec.ts';
+import { CheckpointSaveError, CheckpointVerifyError } from './errors.ts';
+import { withSaveLock } from './locks.ts';
+import { describeSaveFailure } from './messages.ts';
+import { assertRetain, chooseRetained, DEFAULT_RETAIN, refreshRun } from './retention.ts';
+import { chunkRange, runRange, tempRange, type CheckpointRecord, type PlaygroundDBConnection, type RunRecord } from './schema.ts';
+import { DEFAULT_STORED_BYTES_KIND, readStoredBytes, storedSize, toStoredBytes, type StoredBytesKind } from './stored-bytes.ts';
+import { toCheckpointSummary } from './summaries.ts';
+import { inTransaction } from './transaction.ts';
+import type { CheckpointInput, SaveProgress, SaveResult } from './types.ts';
+
+export interface SaveOptions {
+  onProgress?: (progress: SaveProgress) => void;
+  /** Newest checkpoints of the run to keep besides the best; default DEFAULT_RETAIN. */
+  retain?: number;
+  /** Default DEFAULT_CHUNK_SIZE. */
+  chunkSize?: number;
+  /** How chunk bytes go into IndexedDB; only benchmarks change it. */
+  storedBytes?: StoredBytesKind;
+  /** Test hook: awaited after verify and before commit, while the save's lock is held. */
+  beforeCommit?: () => Promise<void>;
+}
+
+export async function saveCheckpoint(db: PlaygroundDBConnection, input: CheckpointInput, options: SaveOptions = {}): Promise<SaveResult> {
+  const retain = options.retain ?? DEFAULT_RETAIN;
+  assertRetain(retain);
+  const saveId = crypto.randomUUID();
+  return withSaveLock(saveId, async () => {
+    const encoded = await encodeCheckpoint(input, { id: saveId, chunkSize: options.chunkSize, onProgress: options.onProgress });
+    const total = encoded.manifest.totalBytes;
+    try {
+      await writeTemp(db, encoded, options);
+      await verifyTemp(db, encoded, options);
+      await options.beforeCommit?.();
+      options.onProgress?.({ phase: 'commit', bytesDone: 0, bytesTotal: total });
+      const { record, run, removedIds } = await commitSave(db, encoded, { retain });
+      options.onProgress?.({ phase: 'commit', bytesDone: total, bytesTotal: total });
+      return { ...toCheckpointSummary(record, run), removedIds };
+    } catch (error) {
+      // A failed save may cost only itself. If even this cleanup fails, the lock is released
+      // right after, so the next sweep removes the records.
+      await deleteTempSave(db, saveId).catch(() => {});
+      if (error instanceof DOMException) throw await toSaveError(error, encoded);
+      throw error;
+    }
+  });
+}
+
+/** Step 3. The manifest goes first, so a sweeper can size any chunks a killed save left. */
+export async function writeTemp(
+  db: PlaygroundDBConnection,
+  encoded: EncodedCheckpoint,
+  options: { onProgress?: (progress: SaveProgress) => void; storedBytes?: StoredBytesKind } = {},
+): Promise<void> {
+  const { manifest, manifestSha256, chunks } = encoded;
+  const kind = options.storedBytes ?? DEFAULT_STORED_BYTES_KIND;
+  const createdAt = Date.now();
+  const manifestTx = db.transaction('temp', 'readwrite');
+  await inTransaction(manifestTx, () => manifestTx.store.put({ saveId: manifest.id, part: 'manifest', createdAt, manifest, manifestSha256 }));
+  let written = 0;
+  options.onProgress?.({ phase: 'write', bytesDone: 0, bytesTotal: manifest.totalBytes });
+  for (let i = 0; i < chunks.length; i++) {
+    const tx = db.transaction('temp', 'readwrite');
+    const data = toStoredBytes(chunks[i], kind);
+    await inTransaction(tx, () => tx.store.put({ saveId: manifest.id, part: i, createdAt, data }));
+    written += chunks[i].byteLength;
+    options.onProgress?.({ phase: 'write', bytesDone: written, bytesTotal: manifest.totalBytes });
+  }
+}
+
+/** Step 4. Reads each record in its own transaction: hashing must never happen inside one. */
+export async function verifyTemp(
+  db: PlaygroundDBConnection,
+  encoded: Pick<EncodedCheckpoint, 'manifest' | 'manifestSha256'>,
+  options: { onProgress?: (progress: SaveProgress) => void } = {},
+): Promise<void> {
+  const { manifest } = encoded;
+  const fail = (problem: string) =>
+    new CheckpointVerifyError(
+      `The checkpoint at step ${manifest.step} did not read back as it was written (${problem}), so it was not saved. ` +
+        'Earlier checkpoints are unchanged. Try saving again; if this keeps happening, the disk or the browser storage may be failing.',
+    );
+  const stored = await db.get('temp', [manifest.id, 'manifest']);
+  if (!stored || stored.part !== 'manifest') throw fail('its manifest is missing');
+  if (stored.manifestSha256 !== encoded.manifestSha256 || (await hashManifest(stored.manifest)) !== encoded.manifestSha256) {
+    throw fail('its manifest does not match its SHA-256');
+  }
+  let verified = 0;
+  options.onProgress?.({ phase: 'verify', bytesDone: 0, bytesTotal: manifest.totalBytes });
+  for (let i = 0; i < manifest.chunks.length; i++) {
+    const expected = manifest.chunks[i];
+    const record = await db.get('temp', [manifest.id, i]);
+    if (!record || record.part === 'manifest') throw fail(`chunk ${i} is missing`);
+    const bytes = await readStoredBytes(record.data);
+    if (bytes.byteLength !== expected.size) throw fail(`chunk ${i} has ${bytes.byteLength} bytes instead of ${expected.size}`);
+    if ((await sha256Hex(bytes)) !== expected.sha256) throw fail(`chunk ${i} does not match its SHA-256`);
+    verified += bytes.byteLength;
+    options.onProgress?.({ phase: 'verify', bytesDone: verified, bytesTotal: manifest.totalBytes });
+  }
+}
+
+export interface CommittedSave {
+  record: CheckpointRecord;
+  run: RunRecord;
+  removedIds: string[];
+}
+
+/**
+ * Step 5. All or nothing: one strict transaction copies the verified temp chunks into
+ * `chunks`, adds the manifest, moves the run's pointers, deletes the temp records and
+ * applies retention. It issues only IndexedDB requests, and resolves after it commits.
+ */
+export async function commitSave(
+  db: PlaygroundDBConnection,
+  encoded: Pick<EncodedCheckpoint, 'manifest' | 'manifestSha256'>,
+  options: { retain?: number; now?: number } = {},
+): Promise<CommittedSave> {
+  const { manifest, manifestSha256 } = encoded;
+  const retain = options.retain ?? DEFAULT_RETAIN;
+  assertRetain(retain);
+  const now = options.now ?? Date.now();
+  const tx = db.transaction(['temp', 'chunks', 'checkpoints', 'runs'], 'readwrite', { durability: 'strict' });
+  const temp = tx.objectStore('temp');
+  const chunks = tx.objectStore('chunks');
+  const checkpoints = tx.objectStore('checkpoints');
+  const runs = tx.objectStore('runs');
+  return inTransaction(tx, async () => {
+    const tempRecords = await Promise.all(manifest.chunks.map((_, i) => temp.get([manifest.id, i])));
+    const tempChunks = tempRecords.map((r, i) => {
+      if (!r || r.part === 'manifest' || storedSize(r.data) !== manifest.chunks[i].size) {
+        throw new CheckpointVerifyError(
+          `The checkpoint at step ${manifest.step} was not saved because its chunk ${i} disappeared or changed between verify and commit. ` +
+            'Earlier checkpoints are unchanged; try saving again.',
+        );
+      }
+      return r;
+    });
+    const run: RunRecord = (await runs.get(manifest.runId)) ?? newRun(manifest.runId, now);
+    const record: CheckpointRecord = { id: manifest.id, runId: manifest.runId, seq: run.nextSeq, manifest, manifestSha256 };
+    const requests: Promise<unknown>[] = tempChunks.map((r, i) => chunks.put({ checkpointId: manifest.id, index: i, data: r.data }));
+    // add, not put: a checkpoint id is never reused, and a clash must abort rather than overwrite.
+    requests.push(checkpoints.add(record), temp.delete(tempRange(manifest.id)));
+    const { keep, drop } = chooseRetained(await checkpoints.index('by-run').getAll(runRange(manifest.runId)), retain);
+    for (const old of drop) requests.push(checkpoints.delete(old.id), chunks.delete(chunkRange(old.id)));
+    const updated = refreshRun(
+      { ...run, name: manifest.runName ?? run.name, config: manifest.config, nextSeq: run.nextSeq + 1 },
+      keep,
+      now,
+    );
+    requests.push(runs.put(updated));
+    await Promise.all(requests);
+    return { record, run: updated, removedIds: drop.map((r) => r.id) };
+  });
+}
+
+/** Removes every temp record of one save, in one transaction. */
+export async function deleteTempSave(db: PlaygroundDBConnection, saveId: string): Promise<void> {
+  const tx = db.transaction('temp', 'readwrite');
+  await inTransaction(tx, () => tx.store.delete(tempRange(saveId)));
+}
+
+function newRun(id: string, now: number): RunRecord {
+  return { id, name: id, config: null, createdAt: now, updatedAt: now, latest: null, best: null, nextSeq: 1, checkpointCount: 0, bytes: 0 };
+}
+
+/** Wraps a DOMException from IndexedDB with the size, the free space and what to do. */
+async function toSaveError(cause: DOMException, encoded: EncodedCheckpoint): Promise<CheckpointSaveError> {
+  const estimate = await storageEstimate();
+  const { step, totalBytes } = encoded.manifest;
+  const free = estimate ? Math.max(0, estimate.quota - estimate.usage) : null;
+  return new CheckpointSaveError(describeSaveFailure(cause, step, totalBytes, estimate), cause, totalBytes, free);
+}
+
+/** navigator.storage.estimate() with both numbers, or null where the browser cannot say. */
+export async function storageEstimate(): Promise<{ usage: number; quota: number } | null> {
+  try {
+    const estimate = await navigator.storage.estimate();
+    return estimate.usage === undefined || estimate.quota === undefined ? null : { usage: estimate.usage, quota: estimate.quota };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,133 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Manifest } from './types.ts';
+
+export const DEFAULT_DB_NAME = 'webgpu-playground';
+/** Bump together with a new `case` in upgrade(). */
+export const DB_VERSION = 1;
+
+/**
+ * Chunk bytes as they sit in IndexedDB. Saves write Blob (see FORMAT.md for the
+ * measurement); readers also accept ArrayBuffer, so the choice can change without a migration.
+ */
+export type StoredBytes = ArrayBuffer | Blob;
+
+/** One training run; its pointers only ever name committed, intact checkpoints. */
+export interface RunRecord {
+  id: string;
+  name: string;
+  /** The TrainConfig of the run's latest save. */
+  config: unknown;
+  createdAt: number;
+  updatedAt: number;
+  latest: string | null;
+  best: string | null;
+  /** Commit order of the run's next checkpoint. */
+  nextSeq: number;
+  checkpointCount: number;
+  bytes: number;
+}
+
+export interface CorruptMark {
+  reason: string;
+  at: number;
+}
+
+/** One committed checkpoint. Only the commit transaction creates these. */
+export interface CheckpointRecord {
+  id: string;
+  runId: string;
+  /** Commit order within the run; "latest" and retention follow it. */
+  seq: number;
+  manifest: Manifest;
+  /** SHA-256 of JSON.stringify(manifest), so a flipped bit in the header is caught too. */
+  manifestSha256: string;
+  corrupt?: CorruptMark;
+}
+
+export interface ChunkRecord {
+  checkpointId: string;
+  index: number;
+  data: StoredBytes;
+}
+
+export interface TempChunkRecord {
+  saveId: string;
+  part: number;
+  createdAt: number;
+  data: StoredBytes;
+}
+
+/** Written before any chunk, so every temp chunk has a manifest beside it that sizes it. */
+export interface TempManifestRecord {
+  saveId: string;
+  part: 'manifest';
+  createdAt: number;
+  manifest: Manifest;
+  manifestSha256: string;
+}
+
+export type TempRecord = TempChunkRecord | TempManifestRecord;
+
+export interface PlaygroundDB extends DBSchema {
+  runs: { key: string; value: RunRecord };
+  checkpoints: { key: string; value: CheckpointRecord; indexes: { 'by-run': [string, number] } };
+  chunks: { key: [string, number]; value: ChunkRecord };
+  temp: { key: [string, number | 'manifest']; value: TempRecord };
+}
+
+export type PlaygroundDBConnection = IDBPDatabase<PlaygroundDB>;
+
+/**
+ * Why a connection closed under us: another tab upgrades the schema, someone deleted the
+ * database (another tab, or "clear site data"), or the browser ended it (eviction, a crash).
+ */
+export type ClosedReason = 'upgrade' | 'deleted' | 'terminated';
+
+export interface OpenCallbacks {
+  /** This connection was closed: see ClosedReason. */
+  onVersionChange?: (reason: ClosedReason) => void;
+  /** Opening waits until a tab holding an older schema closes or reloads. */
+  onBlocked?: () => void;
+  /** The browser found the database damaged and recreated it empty (Chromium only); `message` is its reason. */
+  onDataLoss?: (message: string) => void;
+}
+
+export function openPlaygroundDB(name: string, callbacks: OpenCallbacks = {}): Promise<PlaygroundDBConnection> {
+  return openDB<PlaygroundDB>(name, DB_VERSION, {
+    upgrade(db, oldVersion, _newVersion, _transaction, event) {
+      // Chromium's non-standard report that it had to wipe a corrupt database.
+      const loss = event as IDBVersionChangeEvent & { dataLoss?: string; dataLossMessage?: string };
+      if (loss.dataLoss === 'total') callbacks.onDataLoss?.(loss.dataLossMessage ?? '');
+      // Each case migrates one version up and falls through to the next.
+      switch (oldVersion) {
+        case 0: {
+          db.createObjectStore('runs', { keyPath: 'id' });
+          const checkpoints = db.createObjectStore('checkpoints', { keyPath: 'id' });
+          checkpoints.createIndex('by-run', ['runId', 'seq']);
+          db.createObjectStore('chunks', { keyPath: ['checkpointId', 'index'] });
+          db.createObjectStore('temp', { keyPath: ['saveId', 'part'] });
+        }
+      }
+    },
+    blocked() {
+      callbacks.onBlocked?.();
+    },
+    blocking(_currentVersion, blockedVersion, event) {
+      // Staying open would keep the other tab's upgrade (or deletion) waiting forever.
+      (event.target as IDBDatabase).close();
+      callbacks.onVersionChange?.(blockedVersion === null ? 'deleted' : 'upgrade');
+    },
+    terminated() {
+      callbacks.onVersionChange?.('terminated');
+    },
+  });
+}
+
+/** Every chunk of one committed checkpoint. */
+export const chunkRange = (checkpointId: string) => IDBKeyRange.bound([checkpointId, 0], [checkpointId, Infinity]);
+
+/** Every temp record of one save: numbers sort before strings, so the chunks come first and 'manifest' last. */
+export const tempRange = (saveId: string) => IDBKeyRange.bound([saveId, -Infinity], [saveId, 'manifest']);
+
+/** Every checkpoint of one run, in commit order, through the 'by-run' index. */
+export const runRange = (runId: string) => IDBKeyRange.bound([runId, -Infinity], [runId, Infinity]);

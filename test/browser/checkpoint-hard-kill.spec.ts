@@ -1,0 +1,241 @@
+// (b) A killed browser may cost the save in progress, and nothing else. The test starts
+// Chromium itself, kills its whole process group with SIGKILL at random moments of a save
+// (aimed at the temp writes or at the commit transaction), restarts it on the same profile
+// and checks what a user would find after the crash.
+//
+// The page reports save progress to the test, but those reports can arrive hundreds of
+// milliseconds late while the browser is busy writing. So the test aims with them, and then
+// decides where each kill really landed from what is on disk after the restart.
+import { existsSync, writeFileSync } from 'node:fs';
+import { test as base, expect, type Page } from '@playwright/test';
+import { muteViteReloads } from './support/checkpoint-fixtures.ts';
+import { launchKillableChromium, type KillableChromium } from './support/chromium-process.ts';
+
+/** Only the checkpoint store: loads fast after each restart. */
+const PAGE_PATH = '/test/browser/support/checkpoint-page.html';
+const KILLS = 20;
+const DB_NAME = 'hard-kill';
+const RUN_ID = 'killed-run';
+/** Large enough that the temp writes and the commit each take tens of milliseconds here. */
+const CHECKPOINT_BYTES = 16_000_000;
+/** Session r saves steps r * STEPS_PER_SESSION + 1, + 2, ...: unique, and increasing across sessions. */
+const STEPS_PER_SESSION = 100;
+
+type Phase = 'encode' | 'write' | 'verify' | 'commit';
+/** What the page reports while it saves; `committed` is sent after save() resolved. */
+interface SaveEvent {
+  step: number;
+  phase: Phase | 'committed' | 'failed';
+  bytesDone: number;
+  bytesTotal: number;
+  at: number;
+  error?: string;
+}
+interface Kill {
+  aimedAt: 'write' | 'commit';
+  delayMs: number;
+  /** Steps whose commit transaction the test saw start before it sent SIGKILL. */
+  commitsStarted: number[];
+  /**
+   * Where the kill landed, from the restarted store: 'write' when a save's temp records are
+   * incomplete; 'commit' when all were written and the test saw the commit start, yet it did
+   * not become durable; 'verify' when all were written and the test had not seen the commit
+   * start (it may have been in the commit already); 'between saves' when nothing was left in
+   * `temp` (encoding the next save, or just after a commit).
+   */
+  landed?: 'write' | 'verify' | 'commit' | 'between saves';
+}
+
+declare global {
+  interface Window {
+    reportSave: (event: SaveEvent) => void;
+    killStore: import('../../src/lib/checkpoint/store.ts').CheckpointStore;
+  }
+}
+
+const test = base.extend<{ launchChromium: (userDataDir: string) => Promise<KillableChromium> }>({
+  launchChromium: async ({}, use) => {
+    const launched: KillableChromium[] = [];
+    await use(async (userDataDir) => {
+      const chromium = await launchKillableChromium(userDataDir);
+      launched.push(chromium);
+      return chromium;
+    });
+    // Runs after a timeout too: a detached browser would otherwise outlive the test run and
+    // keep writing into the next run's profile.
+    await Promise.all(launched.map((c) => c.kill()));
+  },
+});
+
+test('SIGKILL during temp writes or the commit never costs a committed checkpoint', async ({ baseURL, launchChromium }, testInfo) => {
+  test.setTimeout(180_000);
+  const profile = testInfo.outputPath('user-data-dir');
+  // Another Playwright run in this checkout empties test-results/ when it starts, profile included.
+  const marker = testInfo.outputPath('profile-in-use');
+  writeFileSync(marker, '');
+  const kills: Kill[] = [];
+  const restarts: unknown[] = [];
+  /** Newest step whose save() resolved before the kill, as far as the test heard. */
+  let confirmed: number | null = null;
+  const durations = { write: [] as number[], commit: [] as number[] };
+
+  for (let round = 0; round <= KILLS; round++) {
+    const chromium = await launchChromium(profile);
+    try {
+      const context = chromium.browser.contexts()[0];
+      const page = context.pages()[0] ?? (await context.newPage());
+      await muteViteReloads(page);
+      await page.goto(new URL(PAGE_PATH, baseURL).href, { timeout: 30_000 });
+      await page.waitForFunction(() => window.checkpointLib !== undefined);
+
+      await test.step(`restart ${round}: nothing half-visible, temp swept, the newest committed checkpoint loads`, async () => {
+        expect(existsSync(marker), 'test-results/ was emptied mid-test, probably by another Playwright run; run the test again').toBe(true);
+        const after = await checkAfterRestart(page);
+        restarts.push({ round, ...after });
+        expect(after.problemsBeforeSweep, 'a commit must be all or nothing').toEqual([]);
+        expect(after.tempAfterSweep).toBe(0);
+        expect(after.problemsAfterSweep).toEqual([]);
+        // Every save that resolved before the kill is still there (a later one may be too,
+        // if its commit became durable before the test heard of it).
+        if (confirmed !== null) expect(after.latestStep).toBeGreaterThanOrEqual(confirmed);
+        expect(after.message).toBeNull();
+        expect(after.bitExact).not.toBe(false);
+        const kill = kills.at(-1);
+        if (kill) kill.landed = whereItLanded(kill, after);
+        confirmed = after.latestStep;
+      });
+      if (round === KILLS) break;
+
+      // Random moments: the first or second save of this session, a random delay into the phase.
+      const aimedAt = round % 2 === 0 ? 'write' : 'commit';
+      const typical = Math.min(...(durations[aimedAt].length > 0 ? durations[aimedAt] : [40]));
+      const firstStep = round * STEPS_PER_SESSION + 1;
+      kills.push(
+        await killDuringSave(page, chromium, {
+          firstStep,
+          targetStep: firstStep + Math.floor(Math.random() * 2),
+          aimedAt,
+          delayMs: Math.random() * 0.8 * typical,
+          onCommitted: (step) => (confirmed = step),
+          durations,
+        }),
+      );
+    } finally {
+      await chromium.kill();
+    }
+  }
+
+  await testInfo.attach('kills.json', { body: JSON.stringify(kills, null, 2), contentType: 'application/json' });
+  await testInfo.attach('restarts.json', { body: JSON.stringify(restarts, null, 2), contentType: 'application/json' });
+  const tally = new Map<string, number>();
+  for (const k of kills) tally.set(`aimed at ${k.aimedAt}, landed in ${k.landed}`, (tally.get(`aimed at ${k.aimedAt}, landed in ${k.landed}`) ?? 0) + 1);
+  testInfo.annotations.push({ type: 'kills', description: [...tally].map(([what, n]) => `${n}x ${what}`).join('; ') });
+  const landed = kills.map((k) => k.landed);
+  expect(kills.length).toBeGreaterThanOrEqual(20);
+  expect(landed, 'some kills must land during the temp writes').toContain('write');
+  expect(landed, 'some kills must land inside the commit transaction').toContain('commit');
+});
+
+type AfterRestart = Awaited<ReturnType<typeof checkAfterRestart>>;
+
+/** Reads where the kill landed from the store as the restart found it, before the sweep. */
+function whereItLanded(kill: Kill, after: AfterRestart): Kill['landed'] {
+  const unfinished = after.tempSavesBeforeSweep;
+  if (unfinished.length === 0) return 'between saves';
+  const save = unfinished[0];
+  if (save.chunksExpected === null || save.chunksWritten < save.chunksExpected) return 'write';
+  return save.step !== null && kill.commitsStarted.includes(save.step) ? 'commit' : 'verify';
+}
+
+/**
+ * Starts saving step after step and sends SIGKILL `delayMs` after the page reports phase
+ * `aimedAt` of save `targetStep`. Records how long completed phases took, to aim later kills.
+ */
+function killDuringSave(
+  page: Page,
+  chromium: KillableChromium,
+  options: {
+    firstStep: number;
+    targetStep: number;
+    aimedAt: 'write' | 'commit';
+    delayMs: number;
+    onCommitted: (step: number) => void;
+    durations: { write: number[]; commit: number[] };
+  },
+): Promise<Kill> {
+  const { aimedAt, delayMs, targetStep } = options;
+  return new Promise<Kill>((resolve, reject) => {
+    const events: SaveEvent[] = [];
+    const startOf = (step: number, phase: Phase) => events.find((e) => e.step === step && e.phase === phase)?.at ?? NaN;
+    let aimed = false;
+    let killed = false;
+    const onEvent = (event: SaveEvent) => {
+      if (event.phase === 'failed') return reject(new Error(`The save of step ${event.step} failed: ${event.error}`));
+      events.push(event);
+      // Reports that were on their way when the browser died still arrive: they are true.
+      if (event.phase === 'committed') {
+        options.onCommitted(event.step);
+        options.durations.commit.push(event.at - startOf(event.step, 'commit'));
+      }
+      if (event.phase === 'verify' && event.bytesDone === 0) options.durations.write.push(event.at - startOf(event.step, 'write'));
+      if (aimed || event.step !== targetStep || event.phase !== aimedAt) return;
+      aimed = true;
+      setTimeout(() => {
+        killed = true;
+        const commitsStarted = events.filter((e) => e.phase === 'commit' && e.bytesDone === 0).map((e) => e.step);
+        chromium.kill().then(() => resolve({ aimedAt, delayMs: Math.round(delayMs), commitsStarted }), reject);
+      }, delayMs);
+    };
+    page
+      .exposeFunction('reportSave', onEvent)
+      .then(() => {
+        page
+          .evaluate(
+            async ({ runId, firstStep, bytes }) => {
+              const { checkpointTesting } = window.checkpointLib;
+              for (let step = firstStep; ; step++) {
+                const input = checkpointTesting.makeInput(runId, step, bytes);
+                try {
+                  await window.killStore.save(input, { onProgress: (p) => window.reportSave({ step, ...p, at: performance.now() }) });
+                } catch (error) {
+                  window.reportSave({ step, phase: 'failed', bytesDone: 0, bytesTotal: 0, at: performance.now(), error: String(error) });
+                  throw error;
+                }
+                window.reportSave({ step, phase: 'committed', bytesDone: 0, bytesTotal: 0, at: performance.now() });
+              }
+            },
+            { runId: RUN_ID, firstStep: options.firstStep, bytes: CHECKPOINT_BYTES },
+          )
+          // It never resolves: it ends when the kill takes the page down, and only then.
+          .catch((error: Error) => killed || reject(new Error(`The page stopped saving before the kill: ${error.message}`)));
+      })
+      .catch(reject);
+  });
+}
+
+/** Inspects the raw stores before the sweep runs, then opens the store (which sweeps) and loads. */
+function checkAfterRestart(page: Page) {
+  return page.evaluate(
+    async ({ dbName, runId, bytes }) => {
+      const { checkpoint, checkpointTesting } = window.checkpointLib;
+      const before = await checkpointTesting.inspectStore(dbName);
+      const store = await checkpoint.openCheckpointStore({ dbName });
+      window.killStore = store;
+      const afterSweep = await checkpointTesting.inspectStore(dbName);
+      const latest = await store.loadLatest(runId);
+      const expected = latest && checkpointTesting.makeInput(runId, latest.manifest.step, bytes).tensors;
+      return {
+        tempSavesBeforeSweep: before.tempSaves,
+        problemsBeforeSweep: before.problems,
+        sweep: store.initialSweep.message,
+        tempAfterSweep: afterSweep.tempRecords,
+        problemsAfterSweep: afterSweep.problems,
+        steps: afterSweep.checkpoints.map((c) => c.step),
+        latestStep: latest ? latest.manifest.step : null,
+        message: latest ? latest.message : null,
+        bitExact: latest && expected ? checkpointTesting.sameTensors(latest.tensors, expected) : null,
+      };
+    },
+    { dbName: DB_NAME, runId: RUN_ID, bytes: CHECKPOINT_BYTES },
+  );
+}

@@ -1,0 +1,134 @@
+// (f) Retention, and the save-path refusals that must leave earlier checkpoints alone.
+import { test, expect } from './support/checkpoint-fixtures.ts';
+
+test('after 10 saves with retain 3, exactly the last 3 plus the best remain, with no orphan chunks', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const { checkpoint, checkpointTesting } = window.lib;
+    const store = await checkpoint.openCheckpointStore({ dbName: 'retention', retain: 3 });
+    // The loss is lowest at step 2, so that checkpoint is the best and outlives retention.
+    const losses = [0.9, 0.8, 0.1, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3];
+    const removed: string[] = [];
+    for (let step = 0; step < losses.length; step++) {
+      const saved = await store.save(checkpointTesting.makeInput('r', step, 3000, { loss: losses[step] }), { chunkSize: 1024 });
+      removed.push(...saved.removedIds);
+    }
+    const list = await store.list('r');
+    const [run] = await store.listRuns();
+    store.close();
+    return { list, run, removed: removed.length, inspection: await checkpointTesting.inspectStore('retention') };
+  });
+  expect(result.list.map((c) => c.step)).toEqual([9, 8, 7, 2]);
+  expect(result.list.find((c) => c.isBest)?.step).toBe(2);
+  expect(result.list.find((c) => c.isLatest)?.step).toBe(9);
+  expect(result.removed).toBe(6);
+  expect(result.run.checkpointCount).toBe(4);
+  expect(result.run.bytes).toBe(result.list.reduce((sum, c) => sum + c.bytes, 0));
+  expect(result.inspection.problems).toEqual([]);
+  expect(result.inspection.tempRecords).toBe(0);
+  // 3000 bytes in 1 KiB chunks is 3 chunks per checkpoint; none left over from the 6 removed.
+  expect(result.inspection.chunkRecords).toBe(4 * 3);
+});
+
+test('a state with NaN or Infinity is refused before anything is written', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const { checkpoint, checkpointTesting } = window.lib;
+    const store = await checkpoint.openCheckpointStore({ dbName: 'non-finite' });
+    await store.save(checkpointTesting.makeInput('r', 1, 4000));
+    const diverged = checkpointTesting.makeInput('r', 2, 4000);
+    diverged.tensors[0].values[123] = NaN;
+    const errors: { name: string; message: string }[] = [];
+    for (const input of [diverged, { ...checkpointTesting.makeInput('r', 3, 4000), loss: Infinity }]) {
+      await store.save(input).catch((e: Error) => errors.push({ name: e.name, message: e.message }));
+    }
+    const list = await store.list('r');
+    store.close();
+    return { errors, steps: list.map((c) => c.step), latest: list.find((c) => c.isLatest)?.step, inspection: await checkpointTesting.inspectStore('non-finite') };
+  });
+  expect(result.errors.map((e) => e.name)).toEqual(['NonFiniteCheckpointError', 'NonFiniteCheckpointError']);
+  expect(result.errors[0].message).toContain('tensor "param/dense0/kernel" contains NaN or infinite values');
+  expect(result.errors[1].message).toContain('the loss contains NaN or infinite values');
+  expect(result.steps).toEqual([1]);
+  expect(result.latest).toBe(1);
+  expect(result.inspection.tempRecords).toBe(0);
+});
+
+test('a chunk that reads back differently fails verify, and only that save is lost', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const { checkpoint, checkpointTesting } = window.lib;
+    const store = await checkpoint.openCheckpointStore({ dbName: 'verify' });
+    const first = await store.save(checkpointTesting.makeInput('r', 1, 5000), { chunkSize: 2048 });
+    const { db } = store;
+    const encoded = await checkpoint.encodeCheckpoint(checkpointTesting.makeInput('r', 2, 5000), { id: 'broken-save', chunkSize: 2048 });
+    await checkpoint.writeTemp(db, encoded);
+    // Flip one bit of chunk 1 behind the save's back, as a failing disk would.
+    await checkpointTesting.flipStoredBit(db, 'temp', ['broken-save', 1], 100);
+    const error = await checkpoint.verifyTemp(db, encoded).then(
+      () => null,
+      (e: Error) => ({ name: e.name, message: e.message }),
+    );
+    // saveCheckpoint deletes the save's temp records when verify fails; here the steps run by hand.
+    await checkpoint.deleteTempSave(db, 'broken-save');
+    const loaded = await store.load(first.id);
+    store.close();
+    return { error, loadedStep: loaded.manifest.step, inspection: await checkpointTesting.inspectStore('verify') };
+  });
+  expect(result.error?.name).toBe('CheckpointVerifyError');
+  expect(result.error?.message).toContain('chunk 1 does not match its SHA-256');
+  expect(result.loadedStep).toBe(1);
+  expect(result.inspection.tempRecords).toBe(0);
+  expect(result.inspection.checkpoints.map((c) => c.step)).toEqual([1]);
+});
+
+test('the sweeper removes temp records of dead saves and orphan chunks, and is idempotent', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const { checkpoint, checkpointTesting } = window.lib;
+    const store = await checkpoint.openCheckpointStore({ dbName: 'sweep' });
+    const kept = await store.save(checkpointTesting.makeInput('r', 1, 5000), { chunkSize: 2048 });
+    const { db } = store;
+    // A save that died after writing temp: nobody holds its lock.
+    const encoded = await checkpoint.encodeCheckpoint(checkpointTesting.makeInput('r', 2, 3_000_000), { id: 'dead-save', chunkSize: 1_000_000 });
+    await checkpoint.writeTemp(db, encoded);
+    // A chunk without a manifest, as a buggy writer could leave.
+    await db.put('chunks', { checkpointId: 'nobody', index: 0, data: new ArrayBuffer(1000) });
+    const first = await store.sweep();
+    const second = await store.sweep();
+    const loaded = await store.load(kept.id);
+    store.close();
+    return { first, second, deadBytes: encoded.manifest.totalBytes, loadedStep: loaded.manifest.step, inspection: await checkpointTesting.inspectStore('sweep') };
+  });
+  expect(result.first).toMatchObject({ unfinishedSaves: 1, tempRecords: 4, tempBytes: result.deadBytes, orphanChunks: 1, orphanBytes: 1000 });
+  expect(result.first.message).toBe(
+    'Cleaned up 1 unfinished save from an earlier session (3.0 MB). Removed 1 stray chunk that no checkpoint used (1 KB).',
+  );
+  expect(result.second).toMatchObject({ unfinishedSaves: 0, tempRecords: 0, orphanChunks: 0, message: null });
+  expect(result.loadedStep).toBe(1);
+  expect(result.inspection.problems).toEqual([]);
+  expect(result.inspection.tempRecords).toBe(0);
+});
+
+test('remove and removeRun take chunks with them and move the pointers; rename and usage report the run', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const { checkpoint, checkpointTesting } = window.lib;
+    const store = await checkpoint.openCheckpointStore({ dbName: 'remove' });
+    const a1 = await store.save(checkpointTesting.makeInput('a', 1, 5000, { loss: 0.2 }), { chunkSize: 2048 });
+    const a2 = await store.save(checkpointTesting.makeInput('a', 2, 5000, { loss: 0.3 }), { chunkSize: 2048 });
+    await store.save(checkpointTesting.makeInput('b', 1, 5000), { chunkSize: 2048 });
+    await store.remove(a1.id);
+    const afterRemove = (await store.list('a')).map(({ step, isBest, isLatest }) => ({ step, isBest, isLatest }));
+    await store.renameRun('a', 'Spiral, lr 0.03');
+    const usage = await store.usage();
+    await store.removeRun('b');
+    const runs = (await store.listRuns()).map(({ id, name, checkpointCount, latest }) => ({ id, name, checkpointCount, latest }));
+    store.close();
+    return { a2: a2.id, afterRemove, usage, runs, inspection: await checkpointTesting.inspectStore('remove') };
+  });
+  expect(result.afterRemove).toEqual([{ step: 2, isBest: true, isLatest: true }]);
+  expect(result.usage.runs.map(({ runId, name, checkpointCount }) => ({ runId, name, checkpointCount })).sort((x, y) => x.runId.localeCompare(y.runId))).toEqual([
+    { runId: 'a', name: 'Spiral, lr 0.03', checkpointCount: 1 },
+    { runId: 'b', name: 'Run b', checkpointCount: 1 },
+  ]);
+  expect(result.usage.estimate?.usage).toBeGreaterThan(0);
+  expect(result.runs).toEqual([{ id: 'a', name: 'Spiral, lr 0.03', checkpointCount: 1, latest: result.a2 }]);
+  expect(result.inspection.problems).toEqual([]);
+  expect(result.inspection.chunkRecords).toBe(3);
+});
