@@ -1,7 +1,7 @@
 /**
  * Checkpoint files: one .zip that both resumes training in the playground (checkpoint.json +
  * chunks, verified by SHA-256) and loads in stock TensorFlow.js (model.json + weights.bin).
- * FILE-FORMAT.md describes the layout.
+ * src/lib/checkpoint/FORMAT.md ("Checkpoint files") describes the layout.
  */
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { encodeCheckpoint, MANIFEST_FORMAT } from '../checkpoint/codec.ts';
