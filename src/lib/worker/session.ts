@@ -4,6 +4,7 @@ import { chooseBackend, deviceLost } from '../engine/backend.ts';
 import type { BackendChoice } from '../engine/backend-names.ts';
 import { TrainingDivergedError } from '../engine/errors.ts';
 import { Trainer, type CapturedState } from '../engine/trainer.ts';
+import { ReadbackPacer } from '../engine/readback-pacer.ts';
 import { buildDataset } from '../datasets/registry.ts';
 import { decodeMnist, MNIST_PIXELS, type MnistImages } from '../datasets/mnist.ts';
 import { paramCount } from '../models/spec.ts';
@@ -14,10 +15,6 @@ import { RunLock } from './run-lock.ts';
 import { checkImportSizes, exportCheckpointZip, readCheckpointFiles } from '../share/checkpoint-file.ts';
 import type { RunData, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
 
-/** Aim for one loss readback per ~150 ms of training: often enough for a live chart. */
-const READ_INTERVAL_MS = 150;
-/** Never queue more steps than this between readbacks (bounds pause latency on slow GPUs). */
-const MAX_STEPS_PER_READ = 64;
 /** Test loss and pictures refresh at most this often while training. */
 const EVALUATE_INTERVAL_MS = 400;
 /**
@@ -348,8 +345,7 @@ export class TrainingSession {
    * Pause can arrive. Repeat. Pausing saves a checkpoint.
    */
   async #trainLoop(trainer: Trainer): Promise<void> {
-    let stepsPerRead = 1;
-    let stepsPerSec = 0;
+    const pacer = new ReadbackPacer();
     let lastEvaluation = performance.now();
     let evaluationCost = 0;
     let trainedSinceSaveMs = 0;
@@ -359,15 +355,11 @@ export class TrainingSession {
       while (this.#running) {
         const started = performance.now();
         const firstStep = trainer.step;
-        while (trainer.pendingLossCount < stepsPerRead && !this.#reachedStopAt(trainer)) trainer.trainStep();
-        diverged = await this.#readLosses(trainer, stepsPerSec);
+        while (trainer.pendingLossCount < pacer.stepsPerRead && !this.#reachedStopAt(trainer)) trainer.trainStep();
+        diverged = await this.#readLosses(trainer, pacer.stepsPerSec);
         const elapsed = performance.now() - started;
         trainedSinceSaveMs += elapsed;
-        if (trainer.step > firstStep) {
-          stepsPerSec = ((trainer.step - firstStep) * 1000) / Math.max(elapsed, 1);
-          // Adapt the batch of steps so a readback happens about every READ_INTERVAL_MS.
-          stepsPerRead = Math.max(1, Math.min(MAX_STEPS_PER_READ, Math.round((stepsPerSec * READ_INTERVAL_MS) / 1000)));
-        }
+        pacer.record(trainer.step - firstStep, elapsed);
         if (diverged) {
           message = diverged.message;
           this.#running = false;

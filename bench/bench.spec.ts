@@ -1,0 +1,170 @@
+// `npm run bench`: measures our speed claims the way a user would compare tools, and writes
+// bench/results.json. Every figure is the median of REPEATS runs after a warm-up, and every
+// comparison is a ratio within this run, because these machines are shared and noisy. It
+// reports; it fails only on a crash or on results with a missing or unusable figure.
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page } from '@playwright/test';
+import { APP_URL } from '../playwright.config.ts';
+import { HARNESS_PATH, launchProfile } from '../test/browser/support/checkpoint-fixtures.ts';
+import { openProfile } from '../test/e2e/fixtures.ts';
+import { BENCH_BACKENDS, BENCH_MODELS, CHECKPOINT_SIZES_MIB, findProblems, formatTable, writeResults, type Figures, type MachineInfo } from './report.ts';
+import { median } from './stats.ts';
+import { gzippedJavaScript, measureFrameGaps, measureStartup } from './ui-bench.ts';
+
+const REPEATS = 5;
+const MNIST_URL = '/data/mnist.bin';
+const RESULTS_PATH = fileURLToPath(new URL('results.json', import.meta.url));
+const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
+
+test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
+  const figures: Figures = {};
+  const details: Record<string, unknown> = {};
+  /** A named phase: a test.step that also prints how long it took. */
+  const phase = (name: string, work: () => Promise<void>) =>
+    test.step(name, async () => {
+      const start = Date.now();
+      await work();
+      console.log(`${name}: ${((Date.now() - start) / 1000).toFixed(0)} s`);
+    });
+
+  // The harness page (dev server) runs the library-level benchmarks, in a profile on disk so
+  // that IndexedDB is the real on-disk store, not an incognito context's in-memory one.
+  const harness = await launchProfile(testInfo.outputPath('harness-profile'), launchOptions, baseURL);
+  // Answer Vite's hot-reload socket ourselves: an edit elsewhere in the repo must not reload the page mid-run.
+  await harness.routeWebSocket(/./, () => {});
+  const page = harness.pages()[0] ?? (await harness.newPage());
+  page.on('console', (message) => {
+    if (message.type() === 'log' && !message.text().startsWith('[vite]')) console.log(`  ${message.text()}`);
+  });
+  await page.goto(HARNESS_PATH);
+  await page.waitForFunction(() => window.lib !== undefined);
+
+  let machine: MachineInfo | undefined;
+  await phase('machine', async () => {
+    const browser = await describeBrowser(page);
+    const webgpuReadbackMs = browser.webgpuAdapter === null ? null : await page.evaluate(() => window.lib.trainBench.readbackRoundTripMs('webgpu'));
+    machine = { ...browser, webgpuReadbackMs, cpuModel: cpus()[0]?.model ?? 'unknown' };
+  });
+
+  for (const backend of BENCH_BACKENDS) {
+    for (const model of BENCH_MODELS) {
+      await phase(`train ${model} on ${backend}: our Trainer vs model.fit`, async () => {
+        const result = await page.evaluate(
+          (options) => window.lib.trainBench.runTrainBench({ ...options, onLog: (line) => console.log(line) }),
+          { model, backend, mnistUrl: MNIST_URL, repeats: REPEATS },
+        );
+        const key = `train.${model}.${backend}`;
+        figures[`${key}.ourStepsPerSec`] = result.ourStepsPerSec;
+        figures[`${key}.fitStepsPerSec`] = result.fitStepsPerSec;
+        figures[`${key}.ratio`] = result.ratio;
+        const { steps, epochs, batchSize, ourRuns, fitRuns } = result;
+        details[key] = { steps, epochs, batchSize, ourRuns, fitRuns };
+      });
+    }
+  }
+
+  await phase('checkpoint: our store vs one raw IndexedDB put/get vs tfjs indexeddb://', async () => {
+    const result = await page.evaluate(
+      async ({ sizesMiB, repeats }) => {
+        const { runCheckpointBench } = window.lib.checkpointBench;
+        // The harness has no warm-up of its own: one small pass first. Its chunk-size
+        // comparisons are FORMAT.md's business, so they are skipped (or kept at 1 MiB).
+        await runCheckpointBench({ sizesMiB: [1], chunkSizes: [], comparisonMiB: 1, repeats: 1 });
+        return runCheckpointBench({ sizesMiB, chunkSizes: [], comparisonMiB: 1, repeats, onLog: (line) => console.log(line) });
+      },
+      { sizesMiB: [...CHECKPOINT_SIZES_MIB], repeats: REPEATS },
+    );
+    for (const { sizeMiB, checkpoint, rawIndexedDB, tfjsIndexedDB } of result.sizes) {
+      // The harness's save starts from values in memory; add step 1, the snapshot, on the CPU
+      // backend where its tfjs model lives, so both sides read their weights from the same place.
+      const snapshotMs = await page.evaluate((options) => window.lib.snapshotBench.snapshotMs(options), { sizeMiB, backend: 'cpu' as const, repeats: REPEATS });
+      const webgpuSnapshotMs = await page.evaluate((options) => window.lib.snapshotBench.snapshotMs(options), { sizeMiB, backend: 'webgpu' as const, repeats: REPEATS });
+      const saveMs = (sizeMiB / checkpoint.saveMiBps) * 1000 + snapshotMs;
+      const saveMBps = sizeMiB / (saveMs / 1000);
+      const key = `checkpoint.${sizeMiB}`;
+      Object.assign(figures, {
+        [`${key}.saveMBps`]: saveMBps,
+        [`${key}.rawPutMBps`]: rawIndexedDB.saveMiBps,
+        [`${key}.tfjsSaveMBps`]: tfjsIndexedDB.saveMiBps,
+        [`${key}.loadMBps`]: checkpoint.loadMiBps,
+        [`${key}.rawGetMBps`]: rawIndexedDB.loadMiBps,
+        [`${key}.tfjsLoadMBps`]: tfjsIndexedDB.loadMiBps,
+        [`${key}.saveVsTfjsSave`]: saveMBps / tfjsIndexedDB.saveMiBps,
+        [`${key}.saveVsRawPut`]: saveMBps / rawIndexedDB.saveMiBps,
+        [`${key}.loadVsTfjsLoad`]: checkpoint.loadMiBps / tfjsIndexedDB.loadMiBps,
+        [`${key}.snapshotMs`]: snapshotMs,
+        [`${key}.webgpuSnapshotMs`]: webgpuSnapshotMs,
+      });
+    }
+    details.checkpoint = result;
+  });
+
+  await phase('save stall: a 16 MB save while training', async () => {
+    const result = await page.evaluate(
+      (options) => window.lib.saveStallBench.runSaveStallBench({ ...options, onLog: (line) => console.log(line) }),
+      { mnistUrl: MNIST_URL, repeats: REPEATS },
+    );
+    // A negative loss is noise (the save window happened to run faster); report it as none.
+    figures['ui.saveStallSteps'] = Math.max(0, result.stallSteps);
+    figures['ui.saveStallStateMB'] = result.stateBytes / 1e6;
+    figures['ui.saveStallStepMs'] = result.stepMs;
+    details.saveStall = result;
+  });
+  await harness.close();
+
+  await phase('startup: navigation to the first completed step (built app, fresh profile)', async () => {
+    const openFreshProfile = (run: number) => () => openProfile(testInfo.outputPath(`startup-profile-${run}`), APP_URL);
+    await measureStartup(openFreshProfile(0));
+    const runs: number[] = [];
+    for (let run = 1; run <= REPEATS; run++) runs.push(await measureStartup(openFreshProfile(run)));
+    figures['startup.msToFirstStep'] = median(runs);
+    details.startupRuns = runs;
+  });
+
+  await phase('frame gaps: the spiral trains and autosaves every 2 s (built app)', async () => {
+    const { context, page: app } = await openProfile(testInfo.outputPath('app-profile'), APP_URL);
+    try {
+      const windows = await measureFrameGaps(app, { autosaveSeconds: 2, warmUpMs: 3000, windowMs: 20_000, windows: REPEATS });
+      expect(windows.map((w) => w.autosaves).every((n) => n > 0), 'each 20 s window should hold at least one autosave').toBe(true);
+      figures['ui.maxFrameGapMs'] = median(windows.map((w) => w.maxGapMs));
+      figures['ui.frameGapWorstMs'] = Math.max(...windows.map((w) => w.maxGapMs));
+      figures['ui.autosavesPerWindow'] = median(windows.map((w) => w.autosaves));
+      // A gap far longer than any long animation frame was not the page's own work.
+      figures['ui.longestAnimationFrameMs'] = Math.max(...windows.map((w) => w.longestFrameMs));
+      details.frameWindows = windows;
+    } finally {
+      await context.close();
+    }
+  });
+
+  await phase('JavaScript shipped (gzip of every .js under dist/)', async () => {
+    const shipped = gzippedJavaScript(DIST_DIR);
+    figures['startup.jsGzipKB'] = shipped.totalBytes / 1024;
+    details.jsFiles = shipped.files;
+  });
+
+  await phase('report', async () => {
+    const results = { machine: machine!, figures, details };
+    console.log(`\n${formatTable(results)}\n`);
+    const problems = findProblems(results);
+    expect(problems, 'results.json would be malformed, so it was not written').toEqual([]);
+    writeResults(RESULTS_PATH, results);
+    console.log(`Wrote ${RESULTS_PATH}`);
+  });
+});
+
+/** The browser half of results.json's `machine`. */
+function describeBrowser(page: Page): Promise<Omit<MachineInfo, 'cpuModel' | 'webgpuReadbackMs'>> {
+  return page.evaluate(async () => {
+    const adapter = await navigator.gpu?.requestAdapter();
+    const info = adapter?.info;
+    const described = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') : '';
+    return {
+      userAgent: navigator.userAgent,
+      webgpuAdapter: adapter ? described || 'unnamed adapter' : null,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      date: new Date().toISOString(),
+    };
+  });
+}

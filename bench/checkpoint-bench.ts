@@ -1,0 +1,236 @@
+// Measures the checkpoint store in the browser it runs in, against plain IndexedDB and
+// against tfjs's own IndexedDB model store. Runs in the test harness page
+// (window.lib.checkpointBench.runCheckpointBench) through Playwright; see
+// test/browser/checkpoint-bench.spec.ts. A later `npm run bench` can call the same function.
+import * as tf from '@tensorflow/tfjs';
+import { deleteDB, openDB } from 'idb';
+import {
+  commitSave,
+  encodeCheckpoint,
+  openCheckpointStore,
+  verifyTemp,
+  writeTemp,
+  type CheckpointInput,
+  type CheckpointStore,
+  type StoredBytesKind,
+} from '../src/lib/checkpoint/index.ts';
+
+const MiB = 1024 * 1024;
+
+export interface CheckpointBenchOptions {
+  /** Checkpoint sizes for the throughput table, in MiB. */
+  sizesMiB?: number[];
+  /** Chunk sizes to compare, in bytes. */
+  chunkSizes?: number[];
+  /** Checkpoint size for the chunk-size and stored-bytes comparisons, in MiB. */
+  comparisonMiB?: number;
+  /** Each number is the median of this many runs. */
+  repeats?: number;
+  onLog?: (line: string) => void;
+}
+
+export interface Throughput {
+  /** MiB per second, median. */
+  saveMiBps: number;
+  loadMiBps: number;
+}
+
+export interface CheckpointBenchResult {
+  userAgent: string;
+  comparisonMiB: number;
+  chunkSizes: ({ chunkSize: number } & Throughput)[];
+  storedBytes: ({ kind: StoredBytesKind; commitMs: number } & Throughput)[];
+  sizes: { sizeMiB: number; checkpoint: Throughput; rawIndexedDB: Throughput; tfjsIndexedDB: Throughput }[];
+}
+
+export async function runCheckpointBench(options: CheckpointBenchOptions = {}): Promise<CheckpointBenchResult> {
+  const sizesMiB = options.sizesMiB ?? [1, 16, 64];
+  const chunkSizes = options.chunkSizes ?? [256 * 1024, MiB, 4 * MiB, 8 * MiB, 16 * MiB, 64 * MiB];
+  const comparisonMiB = options.comparisonMiB ?? 64;
+  const repeats = options.repeats ?? 3;
+  const log = options.onLog ?? (() => {});
+  // tfjs only builds and reads the comparison model; the CPU backend keeps that out of the timings.
+  await tf.setBackend('cpu');
+
+  const result: CheckpointBenchResult = { userAgent: navigator.userAgent, comparisonMiB, chunkSizes: [], storedBytes: [], sizes: [] };
+  const comparisonValues = randomFloats((comparisonMiB * MiB) / 4, 1);
+
+  for (const chunkSize of chunkSizes) {
+    const throughput = await checkpointThroughput(comparisonValues, repeats, { chunkSize });
+    result.chunkSizes.push({ chunkSize, ...throughput });
+    log(`chunk ${chunkSize / MiB} MiB: save ${throughput.saveMiBps.toFixed(0)} MiB/s, load ${throughput.loadMiBps.toFixed(0)} MiB/s`);
+  }
+
+  for (const kind of ['arraybuffer', 'blob'] as const) {
+    const commitMs = median(await repeat(repeats, () => commitDuration(comparisonValues, kind)));
+    const throughput = await checkpointThroughput(comparisonValues, repeats, { storedBytes: kind });
+    result.storedBytes.push({ kind, commitMs, ...throughput });
+    log(`${kind}: commit ${commitMs.toFixed(0)} ms, save ${throughput.saveMiBps.toFixed(0)} MiB/s, load ${throughput.loadMiBps.toFixed(0)} MiB/s`);
+  }
+
+  for (const sizeMiB of sizesMiB) {
+    const values = randomFloats((sizeMiB * MiB) / 4, sizeMiB);
+    const row = {
+      sizeMiB,
+      checkpoint: await checkpointThroughput(values, repeats, {}),
+      rawIndexedDB: await rawThroughput(values, repeats),
+      tfjsIndexedDB: await tfjsThroughput(values, repeats),
+    };
+    result.sizes.push(row);
+    log(`${sizeMiB} MiB: ${JSON.stringify(row)}`);
+  }
+  return result;
+}
+
+/** The result as Markdown tables, for FORMAT.md and bench reports. */
+export function formatCheckpointBench(result: CheckpointBenchResult): string {
+  const n = (x: number) => x.toFixed(0);
+  return [
+    `Chunk size (${result.comparisonMiB} MiB checkpoint) | save MiB/s | load MiB/s`,
+    '---|---|---',
+    ...result.chunkSizes.map((r) => `${r.chunkSize / MiB} MiB | ${n(r.saveMiBps)} | ${n(r.loadMiBps)}`),
+    '',
+    `Chunk values (${result.comparisonMiB} MiB) | commit ms | save MiB/s | load MiB/s`,
+    '---|---|---|---',
+    ...result.storedBytes.map((r) => `${r.kind} | ${n(r.commitMs)} | ${n(r.saveMiBps)} | ${n(r.loadMiBps)}`),
+    '',
+    'Size | checkpoint save / load | raw IndexedDB put / get | tfjs indexeddb:// save / load (MiB/s)',
+    '---|---|---|---',
+    ...result.sizes.map(
+      (r) =>
+        `${r.sizeMiB} MiB | ${n(r.checkpoint.saveMiBps)} / ${n(r.checkpoint.loadMiBps)} | ` +
+        `${n(r.rawIndexedDB.saveMiBps)} / ${n(r.rawIndexedDB.loadMiBps)} | ${n(r.tfjsIndexedDB.saveMiBps)} / ${n(r.tfjsIndexedDB.loadMiBps)}`,
+    ),
+  ].join('\n');
+}
+
+/** The whole protocol: encode, temp writes, verify, strict commit; then a verified load. */
+async function checkpointThroughput(
+  values: Float32Array,
+  repeats: number,
+  options: { chunkSize?: number; storedBytes?: StoredBytesKind },
+): Promise<Throughput> {
+  await deleteDB('bench-checkpoint');
+  const store = await openCheckpointStore({ dbName: 'bench-checkpoint', retain: 1 });
+  try {
+    const saves: number[] = [];
+    const loads: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      let id = '';
+      saves.push(await timed(async () => (id = (await store.save(inputOf(values, i), options)).id)));
+      loads.push(await timed(() => store.load(id)));
+    }
+    return { saveMiBps: rate(values.byteLength, median(saves)), loadMiBps: rate(values.byteLength, median(loads)) };
+  } finally {
+    store.close();
+  }
+}
+
+/** Time of the commit transaction alone: the temp -> chunks copy this comparison is about. */
+async function commitDuration(values: Float32Array, kind: StoredBytesKind): Promise<number> {
+  await deleteDB('bench-commit');
+  const store: CheckpointStore = await openCheckpointStore({ dbName: 'bench-commit', retain: 1 });
+  try {
+    const encoded = await encodeCheckpoint(inputOf(values, 0), { id: crypto.randomUUID() });
+    await writeTemp(store.db, encoded, { storedBytes: kind });
+    await verifyTemp(store.db, encoded);
+    return await timed(() => commitSave(store.db, encoded));
+  } finally {
+    store.close();
+  }
+}
+
+/** One put of the same bytes in one strict transaction, and one get: the floor for any store. */
+async function rawThroughput(values: Float32Array, repeats: number): Promise<Throughput> {
+  await deleteDB('bench-raw');
+  const db = await openDB('bench-raw', 1, { upgrade: (d) => void d.createObjectStore('bytes') });
+  try {
+    const saves: number[] = [];
+    const loads: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const bytes = values.slice().buffer;
+      saves.push(
+        await timed(async () => {
+          const tx = db.transaction('bytes', 'readwrite', { durability: 'strict' });
+          await Promise.all([tx.store.put(bytes, 'weights'), tx.done]);
+        }),
+      );
+      loads.push(await timed(() => db.get('bytes', 'weights')));
+    }
+    return { saveMiBps: rate(values.byteLength, median(saves)), loadMiBps: rate(values.byteLength, median(loads)) };
+  } finally {
+    db.close();
+  }
+}
+
+/** tfjs's model.save('indexeddb://...') and tf.loadLayersModel of a model with the same weight bytes. */
+async function tfjsThroughput(values: Float32Array, repeats: number): Promise<Throughput> {
+  const side = Math.round(Math.sqrt(values.length));
+  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [side], units: values.length / side, useBias: false, kernelInitializer: 'zeros' })] });
+  const kernel = tf.tensor2d(values, [side, values.length / side]);
+  model.setWeights([kernel]);
+  kernel.dispose();
+  const url = 'indexeddb://checkpoint-bench';
+  try {
+    const saves: number[] = [];
+    const loads: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      saves.push(await timed(() => model.save(url)));
+      loads.push(
+        await timed(async () => {
+          const loaded = await tf.loadLayersModel(url);
+          loaded.dispose();
+        }),
+      );
+    }
+    return { saveMiBps: rate(values.byteLength, median(saves)), loadMiBps: rate(values.byteLength, median(loads)) };
+  } finally {
+    model.dispose();
+    await tf.io.removeModel(url);
+  }
+}
+
+function inputOf(values: Float32Array, step: number): CheckpointInput {
+  const side = Math.round(Math.sqrt(values.length));
+  return {
+    runId: 'bench',
+    step,
+    loss: 1,
+    config: {},
+    metrics: {},
+    state: {},
+    tensors: [{ name: 'dense/kernel', dtype: 'float32', shape: [side, values.length / side], values }],
+  };
+}
+
+/** Incompressible finite floats: IndexedDB compresses, so zeros would flatter every store. */
+function randomFloats(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let x = seed * 0x9e3779b9 || 1;
+  for (let i = 0; i < count; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = (x >>> 0) / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+async function repeat(times: number, work: () => Promise<number>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) out.push(await work());
+  return out;
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const rate = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);

@@ -1,0 +1,129 @@
+// What `npm run bench` promises: the keys of bench/results.json, their goals, the check that
+// every key holds a usable number, and the table printed at the end. Runs in Node.
+import { writeFileSync } from 'node:fs';
+import type { TrainBackendName, TrainModelName } from './train-bench.ts';
+
+export const BENCH_MODELS = ['spiralMlp', 'digitsMlp', 'digitsCnn'] as const satisfies readonly TrainModelName[];
+export const BENCH_BACKENDS = ['webgpu', 'cpu'] as const satisfies readonly TrainBackendName[];
+export const CHECKPOINT_SIZES_MIB = [1, 16, 64] as const;
+
+/** Flat figures, e.g. { 'train.spiralMlp.webgpu.ratio': 1.4 }; every one is a median of repeated runs. */
+export type Figures = Record<string, number>;
+
+export interface MachineInfo {
+  userAgent: string;
+  /** Vendor, architecture and description of the WebGPU adapter, or null without WebGPU. */
+  webgpuAdapter: string | null;
+  hardwareConcurrency: number;
+  /** One tiny op and its readback on an idle WebGPU device, in ms (null without WebGPU). */
+  webgpuReadbackMs: number | null;
+  /** The CPU model as Node sees it. */
+  cpuModel: string;
+  date: string;
+}
+
+export interface BenchResults {
+  machine: MachineInfo;
+  figures: Figures;
+  /** Raw runs and parameters behind the figures, for whoever wants to dig. */
+  details: Record<string, unknown>;
+}
+
+/** The keys results.json must hold; anything else is extra information. */
+export function requiredKeys(): string[] {
+  const train = BENCH_MODELS.flatMap((model) =>
+    BENCH_BACKENDS.flatMap((backend) => ['ourStepsPerSec', 'fitStepsPerSec', 'ratio'].map((f) => `train.${model}.${backend}.${f}`)),
+  );
+  const checkpointFields = ['saveMBps', 'rawPutMBps', 'tfjsSaveMBps', 'loadMBps', 'rawGetMBps', 'tfjsLoadMBps', 'saveVsTfjsSave', 'saveVsRawPut', 'loadVsTfjsLoad'];
+  const checkpoint = CHECKPOINT_SIZES_MIB.flatMap((size) => checkpointFields.map((f) => `checkpoint.${size}.${f}`));
+  return [...train, ...checkpoint, 'ui.maxFrameGapMs', 'ui.saveStallSteps', 'startup.msToFirstStep', 'startup.jsGzipKB'];
+}
+
+/** Figures that may be zero: losing no steps to a save is the ideal. */
+const MAY_BE_ZERO = new Set(['ui.saveStallSteps']);
+
+interface Goal {
+  text: string;
+  met: (value: number) => boolean;
+}
+const atLeast = (min: number): Goal => ({ text: `≥ ${min.toFixed(1)}`, met: (v) => v >= min });
+const atMost = (max: number): Goal => ({ text: `≤ ${max.toFixed(1)}`, met: (v) => v <= max });
+const below = (max: number): Goal => ({ text: `< ${max}`, met: (v) => v < max });
+
+/**
+ * The first matching pattern wins. The MLPs on WebGPU are where readbacks dominate: a step
+ * of either is far shorter than a GPU → CPU round trip on real hardware.
+ */
+const GOALS: [RegExp, Goal][] = [
+  [/^train\.(spiralMlp|digitsMlp)\.webgpu\.ratio$/, atLeast(1.3)],
+  [/^train\.\w+\.\w+\.ratio$/, atLeast(1.0)],
+  [/^checkpoint\.\d+\.saveVsTfjsSave$/, atLeast(1.0)],
+  [/^checkpoint\.\d+\.saveVsRawPut$/, atLeast(0.5)],
+  [/^checkpoint\.\d+\.loadVsTfjsLoad$/, atLeast(1.0)],
+  [/^ui\.maxFrameGapMs$/, below(50)],
+  [/^ui\.saveStallSteps$/, atMost(1)],
+];
+
+export function goalFor(key: string): Goal | null {
+  return GOALS.find(([pattern]) => pattern.test(key))?.[1] ?? null;
+}
+
+/** Every problem that makes the results unusable, as sentences; empty when they are fine. */
+export function findProblems(results: BenchResults): string[] {
+  const problems: string[] = [];
+  for (const key of requiredKeys()) {
+    const value = results.figures[key];
+    if (value === undefined) problems.push(`${key} is missing.`);
+    else if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`${key} is ${String(value)}, not a finite number.`);
+    else if (value < 0 || (value === 0 && !MAY_BE_ZERO.has(key))) problems.push(`${key} is ${value}, but it must be positive.`);
+  }
+  if (!results.machine?.userAgent) problems.push('The machine description has no userAgent.');
+  return problems;
+}
+
+/** results.json: the machine, then every figure as a flat key, then the details. */
+export function writeResults(path: string, results: BenchResults): void {
+  const json = { machine: results.machine, ...sortedFigures(results.figures), details: results.details };
+  writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+/** A plain-text table: key, value, goal, met? (yes / NO / blank for figures without a goal). */
+export function formatTable(results: BenchResults): string {
+  const rows = Object.entries(sortedFigures(results.figures)).map(([key, value]) => {
+    const goal = goalFor(key);
+    return [key, formatNumber(value), goal?.text ?? '', goal ? (goal.met(value) ? 'yes' : 'NO') : ''];
+  });
+  const header = ['key', 'value', 'goal', 'met?'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const { machine } = results;
+  return [
+    `${machine.date} · ${machine.cpuModel} × ${machine.hardwareConcurrency} · WebGPU: ${machine.webgpuAdapter ?? 'none'}` +
+      (machine.webgpuReadbackMs === null ? '' : `, readback ${machine.webgpuReadbackMs.toFixed(1)} ms`),
+    machine.userAgent,
+    'Checkpoint rates are MiB/s; ratios are taken within this run.',
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+  ].join('\n');
+}
+
+/** Required keys in their documented order; an extra key follows the last required key of its group (`checkpoint.16`, `ui`). */
+function sortedFigures(figures: Figures): Figures {
+  const required = requiredKeys();
+  const group = (key: string) => key.split('.').slice(0, -1).join('.');
+  const rank = (key: string) => {
+    if (required.includes(key)) return required.indexOf(key);
+    const ofGroup = required.filter((k) => group(k) === group(key));
+    return (ofGroup.length === 0 ? required.length : required.indexOf(ofGroup[ofGroup.length - 1])) + 0.5;
+  };
+  const keys = Object.keys(figures).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return Object.fromEntries(keys.map((k) => [k, figures[k]]));
+}
+
+function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  return value.toFixed(magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2);
+}
