@@ -86,3 +86,49 @@ test('six bad files each get a clear message and leave the store unchanged', asy
     });
   }
 });
+
+test('dropping a checkpoint .zip onto the page imports it', async ({ playground, page }) => {
+  await playground.open('?backend=cpu');
+  await playground.trainTo(8);
+  await playground.expectSaved(8, 'pause');
+  const zip = await download(playground);
+  await playground.resetButton.click();
+  await expect(playground.stepReadout).toHaveText('0');
+
+  const dataTransfer = await page.evaluateHandle(({ bytes, name }) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(bytes)], name, { type: 'application/zip' }));
+    return transfer;
+  }, { bytes: [...zip], name: 'dropped.zip' });
+  await page.dispatchEvent('main', 'dragover', { dataTransfer });
+  await page.dispatchEvent('main', 'drop', { dataTransfer });
+  await expect(playground.notice).toContainText('Imported');
+  await expect(playground.stepReadout).toHaveText('8');
+});
+
+test('a plain TensorFlow.js Layers model (model.json + weights.bin) becomes the starting point of a new run', async ({ playground }) => {
+  const tf = await import('@tensorflow/tfjs');
+  await tf.setBackend('cpu');
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [2], units: 8, activation: 'tanh' }), tf.layers.dense({ units: 2, activation: 'softmax' })],
+  });
+  let files: { name: string; mimeType: string; buffer: Buffer }[] = [];
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const modelJson = { format: 'layers-model', modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] };
+      files = [
+        { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(modelJson)) },
+        { name: 'weights.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(artifacts.weightData as ArrayBuffer) },
+      ];
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  model.dispose();
+
+  await playground.open('?backend=cpu');
+  await playground.page.getByTestId('import-input').setInputFiles(files);
+  await expect(playground.notice).toContainText('as the starting point of a new run at step 0');
+  await expect(playground.field('Layer 1 units')).toHaveValue('8');
+  await expect(playground.field('Activation')).toHaveValue('tanh');
+  await playground.trainTo(5);
+});
