@@ -126,10 +126,15 @@ test('Start new keeps the old run available', async ({ playground, page }) => {
   await expect(playground.resumeOffer).toHaveCount(0);
   await playground.trainTo(5);
   await playground.expectSaved(5, 'pause');
-  // The earlier run is still offered after the next visit.
+  // Both runs are kept: the newer is offered, and the older can still be restored.
   await page.reload();
   await playground.open('?backend=cpu');
-  await expect(playground.resumeOffer).toContainText(/step (5|10)/);
+  await expect(playground.resumeOffer).toContainText('step 5');
+  const runs = page.getByTestId('stored-run');
+  await expect(runs).toHaveCount(2);
+  await page.getByRole('region', { name: 'Storage' }).locator('summary').click();
+  await runs.locator('li', { hasText: 'step 10' }).getByRole('button', { name: 'Restore' }).click();
+  await expect(playground.stepReadout).toHaveText('10');
 });
 
 test('a second tab shows a run read-only while the first trains it, and can take it over', async ({ context, baseURL }) => {
