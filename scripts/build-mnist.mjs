@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// The header format is owned by src/lib/datasets/mnist.ts (encodeMnist/decodeMnist); this
+// The header format is owned by src/lib/datasets/mnist.ts (decodeMnist); this
 // .mjs cannot import TypeScript, so it repeats it. test/unit/digits.test.ts decodes the
 // output with decodeMnist, which fails if the two drift apart.
 const MAGIC = 'MNST';

@@ -1,5 +1,6 @@
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { strFromU8, strToU8, unzipSync } from 'fflate';
 import { test, expect, type PlaygroundPage } from './fixtures.ts';
+import { editManifest, rezip } from '../support/zip-edits.ts';
 
 /** Clicks an export button and returns the downloaded .zip. */
 async function download(playground: PlaygroundPage, button = playground.page.getByRole('button', { name: 'Export', exact: true })): Promise<Uint8Array> {
@@ -42,20 +43,6 @@ function claimHugeEntries(zip: Uint8Array): Uint8Array {
     if (view.getUint32(i, true) === 0x02014b50) view.setUint32(i + 24, 0xf0000000, true);
   }
   return out;
-}
-
-function rezip(zip: Uint8Array, change: (entries: Record<string, Uint8Array>) => void): Uint8Array {
-  const entries = unzipSync(zip);
-  change(entries);
-  return zipSync(entries);
-}
-
-function editManifest(zip: Uint8Array, edit: (manifest: Record<string, any>) => void): Uint8Array {
-  return rezip(zip, (entries) => {
-    const manifest = JSON.parse(strFromU8(entries['checkpoint.json']));
-    edit(manifest);
-    entries['checkpoint.json'] = strToU8(JSON.stringify(manifest));
-  });
 }
 
 test('six bad files each get a clear message and leave the store unchanged', async ({ playground, page }) => {

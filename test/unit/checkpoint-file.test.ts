@@ -11,6 +11,7 @@ import { decodeTensors, encodeCheckpoint } from '../../src/lib/checkpoint/codec.
 import type { LoadedCheckpoint } from '../../src/lib/checkpoint/types.ts';
 import { fromCheckpoint, toCheckpointInput } from '../../src/lib/worker/checkpoint-state.ts';
 import { CheckpointFileError, exportCheckpointZip, readCheckpointFiles, type ImportedFile, type ImportLimits, type NamedBytes } from '../../src/lib/share/checkpoint-file.ts';
+import { editManifest, rezip } from '../support/zip-edits.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -55,21 +56,6 @@ async function refusal(files: NamedBytes[], limits?: ImportLimits): Promise<Chec
     return error as CheckpointFileError;
   }
   throw new Error(`The import should have been refused but returned a ${result.kind}.`);
-}
-
-/** Unpacks a zip, lets `edit` change its entries, and packs it again. */
-function rezip(zip: Uint8Array, edit: (entries: Record<string, Uint8Array>) => void): Uint8Array {
-  const entries = unzipSync(zip);
-  edit(entries);
-  return zipSync(entries);
-}
-
-function editManifest(zip: Uint8Array, edit: (manifest: Record<string, any>) => void): Uint8Array {
-  return rezip(zip, (entries) => {
-    const manifest = JSON.parse(strFromU8(entries['checkpoint.json']));
-    edit(manifest);
-    entries['checkpoint.json'] = strToU8(JSON.stringify(manifest));
-  });
 }
 
 async function predictWithStockTfjs(zip: Uint8Array, inputs: Float32Array, inputShape: number[]): Promise<Float32Array> {

@@ -19,17 +19,6 @@ export interface MnistImages {
   labels: Uint8Array;
 }
 
-export function encodeMnist(images: MnistImages): Uint8Array {
-  const out = new Uint8Array(12 + images.count * (MNIST_PIXELS + 1));
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < 4; i++) out[i] = MNIST_MAGIC.charCodeAt(i);
-  view.setUint32(4, MNIST_VERSION, true);
-  view.setUint32(8, images.count, true);
-  out.set(images.pixels, 12);
-  out.set(images.labels, 12 + images.pixels.length);
-  return out;
-}
-
 export function decodeMnist(bytes: Uint8Array): MnistImages {
   const hint = 'Run `npm run build:data` to regenerate public/data/mnist.bin.';
   const magic = String.fromCharCode(...bytes.subarray(0, 4));
