@@ -18,6 +18,12 @@ const DB_NAME = 'hard-kill';
 const RUN_ID = 'killed-run';
 /** Large enough that the temp writes and the commit each take tens of milliseconds here. */
 const CHECKPOINT_BYTES = 16_000_000;
+/**
+ * One temp transaction per chunk (two for a 16 MB save), so that a kill can leave a save's
+ * temp records half written: the state the sweeper must clean up. The app's default writes a
+ * save this size in one transaction, which a kill leaves all there or not at all.
+ */
+const TEMP_BATCH_BYTES = 1;
 /** Session r saves steps r * STEPS_PER_SESSION + 1, + 2, ...: unique, and increasing across sessions. */
 const STEPS_PER_SESSION = 100;
 
@@ -191,12 +197,12 @@ function killDuringSave(
       .then(() => {
         page
           .evaluate(
-            async ({ runId, firstStep, bytes }) => {
+            async ({ runId, firstStep, bytes, tempBatchBytes }) => {
               const { checkpointTesting } = window.checkpointLib;
               for (let step = firstStep; ; step++) {
                 const input = checkpointTesting.makeInput(runId, step, bytes);
                 try {
-                  await window.killStore.save(input, { onProgress: (p) => window.reportSave({ step, ...p, at: performance.now() }) });
+                  await window.killStore.save(input, { tempBatchBytes, onProgress: (p) => window.reportSave({ step, ...p, at: performance.now() }) });
                 } catch (error) {
                   window.reportSave({ step, phase: 'failed', bytesDone: 0, bytesTotal: 0, at: performance.now(), error: String(error) });
                   throw error;
@@ -204,7 +210,7 @@ function killDuringSave(
                 window.reportSave({ step, phase: 'committed', bytesDone: 0, bytesTotal: 0, at: performance.now() });
               }
             },
-            { runId: RUN_ID, firstStep: options.firstStep, bytes: CHECKPOINT_BYTES },
+            { runId: RUN_ID, firstStep: options.firstStep, bytes: CHECKPOINT_BYTES, tempBatchBytes: TEMP_BATCH_BYTES },
           )
           // It never resolves: it ends when the kill takes the page down, and only then.
           .catch((error: Error) => killed || reject(new Error(`The page stopped saving before the kill: ${error.message}`)));

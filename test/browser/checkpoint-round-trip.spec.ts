@@ -1,7 +1,7 @@
 // (a) What goes into a checkpoint comes back bit for bit, whatever the chunking.
 import { test, expect } from './support/checkpoint-fixtures.ts';
 
-test('float32 and int32 tensors round-trip bit-exactly across chunk boundaries, with empty and scalar tensors', async ({ page }) => {
+test('float32 and int32 tensors round-trip bit-exactly across chunk boundaries, with empty and scalar tensors, however the temp writes are batched', async ({ page }) => {
   const result = await page.evaluate(async () => {
     const { checkpoint, checkpointTesting } = window.lib;
     const store = await checkpoint.openCheckpointStore({ dbName: 'round-trip' });
@@ -18,11 +18,19 @@ test('float32 and int32 tensors round-trip bit-exactly across chunk boundaries, 
     ];
     const input = { runId: 'r', step: 3, loss: 0.5, config: { a: 1 }, metrics: { trainLoss: 0.5 }, state: { note: 'ünïcode ✓' }, tensors };
     // 20-byte chunks: most tensors start mid-chunk and several span three or more chunks.
+    // Chunks inside one tensor are views of it, the others are assembled copies. The temp
+    // writes go in one transaction (the default), in 50-byte batches, and one chunk each.
+    const sameEveryWay: boolean[] = [];
+    for (const tempBatchBytes of [undefined, 50, 1]) {
+      const { id } = await store.save({ ...input, step: sameEveryWay.length + 1 }, { chunkSize: 20, tempBatchBytes });
+      sameEveryWay.push(checkpointTesting.sameTensors(tensors, (await store.load(id)).tensors));
+    }
     const saved = await store.save(input, { chunkSize: 20 });
     const loaded = await store.load(saved.id);
     const spanning = loaded.manifest.tensors.filter((t) => t.offset + t.length > 20).map((t) => t.name);
     store.close();
     return {
+      sameEveryWay,
       same: checkpointTesting.sameTensors(tensors, loaded.tensors),
       state: loaded.manifest.state,
       chunkCount: loaded.manifest.chunks.length,
@@ -30,6 +38,7 @@ test('float32 and int32 tensors round-trip bit-exactly across chunk boundaries, 
       spanning,
     };
   });
+  expect(result.sameEveryWay).toEqual([true, true, true]);
   expect(result.same).toBe(true);
   expect(result.state).toEqual({ note: 'ünïcode ✓' });
   expect(result.totalBytes).toBe((6 + 5 + 1 + 1 + 77) * 4);
