@@ -8,7 +8,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { APP_URL } from '../playwright.config.ts';
 import { HARNESS_PATH, launchProfile } from '../test/browser/support/checkpoint-fixtures.ts';
 import { openProfile } from '../test/e2e/fixtures.ts';
-import { BENCH_BACKENDS, BENCH_MODELS, CHECKPOINT_SIZES_MIB, findProblems, formatTable, writeResults, type Figures, type MachineInfo } from './report.ts';
+import { BENCH_BACKENDS, BENCH_MODELS, CHECKPOINT_SIZES_MIB, findProblems, formatTable, readbackShare, writeResults, type Figures, type MachineInfo } from './report.ts';
+import type { TrainBackendName } from './train-bench.ts';
 import { median } from './stats.ts';
 import { gzippedJavaScript, measureFrameGaps, measureStartup } from './ui-bench.ts';
 
@@ -43,8 +44,9 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
   let machine: MachineInfo | undefined;
   await phase('machine', async () => {
     const browser = await describeBrowser(page);
-    const webgpuReadbackMs = browser.webgpuAdapter === null ? null : await page.evaluate(() => window.lib.trainBench.readbackRoundTripMs('webgpu'));
-    machine = { ...browser, webgpuReadbackMs, cpuModel: cpus()[0]?.model ?? 'unknown' };
+    const readbackOn = (backend: TrainBackendName) => page.evaluate((b) => window.lib.trainBench.readbackRoundTripMs(b), backend);
+    const readbackMs = { webgpu: browser.webgpuAdapter === null ? null : await readbackOn('webgpu'), cpu: await readbackOn('cpu') };
+    machine = { ...browser, readbackMs, cpuModel: cpus()[0]?.model ?? 'unknown' };
   });
 
   for (const backend of BENCH_BACKENDS) {
@@ -58,6 +60,8 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
         figures[`${key}.ourStepsPerSec`] = result.ourStepsPerSec;
         figures[`${key}.fitStepsPerSec`] = result.fitStepsPerSec;
         figures[`${key}.ratio`] = result.ratio;
+        // What decides this ratio's goal: does a per-step readback dominate fit's step here?
+        figures[`${key}.readbackShare`] = readbackShare(machine!.readbackMs[backend] ?? 0, result.fitStepsPerSec);
         const { steps, epochs, batchSize, ourRuns, fitRuns } = result;
         details[key] = { steps, epochs, batchSize, ourRuns, fitRuns };
       });
@@ -87,6 +91,7 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
         [`${key}.saveMBps`]: saveMBps,
         [`${key}.rawPutMBps`]: rawIndexedDB.saveMiBps,
         [`${key}.tfjsSaveMBps`]: tfjsIndexedDB.saveMiBps,
+        [`${key}.tfjsSaveResolvedMBps`]: tfjsIndexedDB.saveResolvedMiBps,
         [`${key}.loadMBps`]: checkpoint.loadMiBps,
         [`${key}.rawGetMBps`]: rawIndexedDB.loadMiBps,
         [`${key}.tfjsLoadMBps`]: tfjsIndexedDB.loadMiBps,
@@ -155,7 +160,7 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
 });
 
 /** The browser half of results.json's `machine`. */
-function describeBrowser(page: Page): Promise<Omit<MachineInfo, 'cpuModel' | 'webgpuReadbackMs'>> {
+function describeBrowser(page: Page): Promise<Omit<MachineInfo, 'cpuModel' | 'readbackMs'>> {
   return page.evaluate(async () => {
     const adapter = await navigator.gpu?.requestAdapter();
     const info = adapter?.info;

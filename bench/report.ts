@@ -15,8 +15,8 @@ export interface MachineInfo {
   /** Vendor, architecture and description of the WebGPU adapter, or null without WebGPU. */
   webgpuAdapter: string | null;
   hardwareConcurrency: number;
-  /** One tiny op and its readback on an idle WebGPU device, in ms (null without WebGPU). */
-  webgpuReadbackMs: number | null;
+  /** One tiny op and its readback on an idle backend, in ms; null for WebGPU without an adapter. */
+  readbackMs: Record<TrainBackendName, number | null>;
   /** The CPU model as Node sees it. */
   cpuModel: string;
   date: string;
@@ -32,15 +32,27 @@ export interface BenchResults {
 /** The keys results.json must hold; anything else is extra information. */
 export function requiredKeys(): string[] {
   const train = BENCH_MODELS.flatMap((model) =>
-    BENCH_BACKENDS.flatMap((backend) => ['ourStepsPerSec', 'fitStepsPerSec', 'ratio'].map((f) => `train.${model}.${backend}.${f}`)),
+    BENCH_BACKENDS.flatMap((backend) => ['ourStepsPerSec', 'fitStepsPerSec', 'ratio', 'readbackShare'].map((f) => `train.${model}.${backend}.${f}`)),
   );
   const checkpointFields = ['saveMBps', 'rawPutMBps', 'tfjsSaveMBps', 'loadMBps', 'rawGetMBps', 'tfjsLoadMBps', 'saveVsTfjsSave', 'saveVsRawPut', 'loadVsTfjsLoad'];
   const checkpoint = CHECKPOINT_SIZES_MIB.flatMap((size) => checkpointFields.map((f) => `checkpoint.${size}.${f}`));
   return [...train, ...checkpoint, 'ui.maxFrameGapMs', 'ui.saveStallSteps', 'startup.msToFirstStep', 'startup.jsGzipKB'];
 }
 
-/** Figures that may be zero: losing no steps to a save is the ideal. */
+/** Figures that may be zero: losing no steps to a save is the ideal; a readback may round to 0 ms. */
 const MAY_BE_ZERO = new Set(['ui.saveStallSteps']);
+const mayBeZero = (key: string) => MAY_BE_ZERO.has(key) || key.endsWith('.readbackShare');
+
+/**
+ * When a readback takes at least half of fit's whole step, it costs at least as much as the
+ * step's own work: readbacks dominate, and skipping them must show (ratio ≥ 1.3).
+ */
+export const READBACK_DOMINATES_SHARE = 0.5;
+
+/** One readback round trip as a share of one model.fit step (readback included). */
+export function readbackShare(readbackMs: number, fitStepsPerSec: number): number {
+  return readbackMs / (1000 / fitStepsPerSec);
+}
 
 interface Goal {
   text: string;
@@ -50,13 +62,8 @@ const atLeast = (min: number): Goal => ({ text: `≥ ${min.toFixed(1)}`, met: (v
 const atMost = (max: number): Goal => ({ text: `≤ ${max.toFixed(1)}`, met: (v) => v <= max });
 const below = (max: number): Goal => ({ text: `< ${max}`, met: (v) => v < max });
 
-/**
- * The first matching pattern wins. The MLPs on WebGPU are where readbacks dominate: a step
- * of either is far shorter than a GPU → CPU round trip on real hardware.
- */
+/** The first matching pattern wins. Training ratios are decided in goalFor. */
 const GOALS: [RegExp, Goal][] = [
-  [/^train\.(spiralMlp|digitsMlp)\.webgpu\.ratio$/, atLeast(1.3)],
-  [/^train\.\w+\.\w+\.ratio$/, atLeast(1.0)],
   [/^checkpoint\.\d+\.saveVsTfjsSave$/, atLeast(1.0)],
   [/^checkpoint\.\d+\.saveVsRawPut$/, atLeast(0.5)],
   [/^checkpoint\.\d+\.loadVsTfjsLoad$/, atLeast(1.0)],
@@ -64,7 +71,19 @@ const GOALS: [RegExp, Goal][] = [
   [/^ui\.saveStallSteps$/, atMost(1)],
 ];
 
-export function goalFor(key: string): Goal | null {
+/**
+ * The goal of one figure. A training ratio's goal depends on its model and backend on this
+ * machine: ≥ 1.3 where readbacks dominate (on a real GPU a small MLP's step is far shorter
+ * than a GPU → CPU round trip), ≥ 1.0 elsewhere. Without its readbackShare, the strict one.
+ */
+export function goalFor(key: string, figures: Figures = {}): Goal | null {
+  const train = /^(train\.\w+\.\w+)\.ratio$/.exec(key);
+  if (train) {
+    const share = figures[`${train[1]}.readbackShare`];
+    return share === undefined || share >= READBACK_DOMINATES_SHARE
+      ? { ...atLeast(1.3), text: '≥ 1.3 (readback-bound)' }
+      : atLeast(1.0);
+  }
   return GOALS.find(([pattern]) => pattern.test(key))?.[1] ?? null;
 }
 
@@ -75,7 +94,7 @@ export function findProblems(results: BenchResults): string[] {
     const value = results.figures[key];
     if (value === undefined) problems.push(`${key} is missing.`);
     else if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`${key} is ${String(value)}, not a finite number.`);
-    else if (value < 0 || (value === 0 && !MAY_BE_ZERO.has(key))) problems.push(`${key} is ${value}, but it must be positive.`);
+    else if (value < 0 || (value === 0 && !mayBeZero(key))) problems.push(`${key} is ${value}, but it must be positive.`);
   }
   if (!results.machine?.userAgent) problems.push('The machine description has no userAgent.');
   return problems;
@@ -90,7 +109,7 @@ export function writeResults(path: string, results: BenchResults): void {
 /** A plain-text table: key, value, goal, met? (yes / NO / blank for figures without a goal). */
 export function formatTable(results: BenchResults): string {
   const rows = Object.entries(sortedFigures(results.figures)).map(([key, value]) => {
-    const goal = goalFor(key);
+    const goal = goalFor(key, results.figures);
     return [key, formatNumber(value), goal?.text ?? '', goal ? (goal.met(value) ? 'yes' : 'NO') : ''];
   });
   const header = ['key', 'value', 'goal', 'met?'];
@@ -99,7 +118,7 @@ export function formatTable(results: BenchResults): string {
   const { machine } = results;
   return [
     `${machine.date} · ${machine.cpuModel} × ${machine.hardwareConcurrency} · WebGPU: ${machine.webgpuAdapter ?? 'none'}` +
-      (machine.webgpuReadbackMs === null ? '' : `, readback ${machine.webgpuReadbackMs.toFixed(1)} ms`),
+      (machine.readbackMs.webgpu === null ? '' : `, readback ${machine.readbackMs.webgpu.toFixed(1)} ms`),
     machine.userAgent,
     'Checkpoint rates are MiB/s; ratios are taken within this run.',
     '',
