@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, parseConfig, type TrainConfig } from '../../src/lib/engine/config.ts';
 import type { MnistImages } from '../../src/lib/datasets/mnist.ts';
 import { loadMnistAsset, trainUntilAccuracy } from './digits-support.ts';
-import { expectSameAsStockKernel, useFastConvFilterGradient } from './fast-conv-filter-grad.ts';
+
 
 const requested = process.env.DIGITS_REFERENCE ?? '';
 const overrides: object = JSON.parse(process.env.DIGITS_CONFIG ?? '{}');
@@ -29,9 +29,6 @@ describe.skipIf(requested === '')('digits reference (CPU backend)', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     mnist = loadMnistAsset();
-    // Same numbers as the stock CPU kernel, ~6x faster CNN steps; see the file for why.
-    await expectSameAsStockKernel();
-    useFastConvFilterGradient();
   });
 
   for (const model of ['mlp', 'cnn'] as const) {

@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * tfjs-backend-cpu computes the conv filter gradient (Conv2DBackpropFilter) through
- * TensorBuffer.get(...) per multiply, which makes one small-CNN step on 64 digits take ~3.6 s
- * on this machine, almost all of it here. The reference measurement swaps in this kernel: the
- * same products summed in the same order into float64, then rounded to float32 once, exactly
- * like the stock kernel, so its output is bit-identical (checked by
- * expectSameAsStockKernel) and step counts are those of the plain CPU backend. Only
- * NHWC, dilation 1 — what src/lib/models/forward.ts uses.
+ * TensorBuffer.get(...) per multiply, which made one small-CNN step on 64 digits take ~3.6 s
+ * on a 2-core machine, almost all of it here. This kernel sums the same products in the same
+ * order into float64 and rounds to float32 once, exactly like the stock kernel, so its output
+ * is bit-identical (expectSameAsStockKernel checks it; a unit test runs that) and a run on the
+ * CPU backend gives the same numbers either way. It handles NHWC with dilation 1, what
+ * forward.ts uses; any other call goes to the stock kernel.
  */
 const stockKernel = tf.getKernel(tf.Conv2DBackpropFilter, 'cpu');
 
@@ -17,10 +17,11 @@ interface CpuBackend {
   disposeData(dataId: object): boolean;
 }
 
-const conv2dBackpropFilterFast: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+const conv2dBackpropFilterFast: tf.KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args;
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  if (dataFormat !== 'NHWC') throw new Error(`The fast filter-gradient kernel handles NHWC only, not ${dataFormat}; remove it or extend it.`);
+  if (dataFormat !== 'NHWC') return stockKernel!.kernelFunc(args);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
   );
@@ -54,7 +55,14 @@ const conv2dBackpropFilterFast: tf.KernelFunc = ({ inputs, backend, attrs }) => 
   return cpu.makeTensorInfo(info.filterShape, 'float32', Float32Array.from(sums));
 };
 
+let registered = false;
+
+/** Makes the CPU backend use this kernel, once; a no-op if the CPU backend has no such kernel. */
 export function useFastConvFilterGradient(): void {
+  if (registered || !stockKernel) return;
+  registered = true;
+  // Unregister first: registering over a kernel works too, but logs a warning.
+  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'cpu');
   tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'cpu', kernelFunc: conv2dBackpropFilterFast });
 }
 
