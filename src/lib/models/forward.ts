@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation } from '../engine/config.ts';
 import { useFastConvFilterGradient } from './cpu-conv-filter-grad.ts';
+import { useFastMaxPoolGrad } from './cpu-max-pool-grad.ts';
 import { inputConv2d } from './input-conv.ts';
 import type { ModelSpec } from './spec.ts';
 
-// The CPU backend's conv filter gradient, bit-identical and ~5x faster (see the file). It is
-// global: model.fit in the same page gets it too, so benchmarks compare like with like.
+// Two CPU backend kernels, bit-identical and several times faster (see their files). They
+// are global: model.fit in the same page gets them too, so benchmarks compare like with like.
 useFastConvFilterGradient();
+useFastMaxPoolGrad();
 
 /**
  * What tfjs's fused kernels (matMul/conv2d + bias + activation in one op) can apply
