@@ -9,9 +9,9 @@ import * as checkpointBench from '../../bench/checkpoint-bench.ts';
 import * as trainBench from '../../bench/train-bench.ts';
 import * as saveStallBench from '../../bench/save-stall-bench.ts';
 import * as snapshotBench from '../../bench/snapshot-bench.ts';
-import * as inputConvCheck from '../support/input-conv-check.ts';
+import * as convLayerCheck from '../support/conv-layer-check.ts';
 
-const lib = { tf, checkpoint, engine, checkpointTesting, checkpointBench, trainBench, saveStallBench, snapshotBench, inputConvCheck };
+const lib = { tf, checkpoint, engine, checkpointTesting, checkpointBench, trainBench, saveStallBench, snapshotBench, convLayerCheck };
 declare global {
   interface Window {
     lib: typeof lib;

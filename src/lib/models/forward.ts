@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Activation } from '../engine/config.ts';
 import { useFastConvFilterGradient } from './cpu-conv-filter-grad.ts';
 import { useFastMaxPoolGrad } from './cpu-max-pool-grad.ts';
-import { inputConv2d } from './input-conv.ts';
+import { convRelu } from './conv-layer.ts';
 import type { ModelSpec } from './spec.ts';
 
 // Two CPU backend kernels, bit-identical and several times faster (see their files). They
@@ -56,10 +56,7 @@ export function forward(spec: ModelSpec, params: readonly tf.Tensor[], input: tf
     for (let i = 0; i < spec.filters.length; i++) {
       const kernel = take() as tf.Tensor4D;
       const bias = take();
-      x =
-        i === 0 && usesInputConv(kernel)
-          ? inputConv2d(x as tf.Tensor4D, kernel, bias)
-          : tf.fused.conv2d({ x: x as tf.Tensor4D, filter: kernel, strides: 1, pad: 'same', bias, activation: 'relu' });
+      x = convRelu(x as tf.Tensor4D, kernel, bias, i === 0);
       x = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
     }
   }
@@ -72,14 +69,6 @@ export function forward(spec: ModelSpec, params: readonly tf.Tensor[], input: tf
     }
   }
   return dense(x as tf.Tensor2D, take() as tf.Tensor2D, take(), 'linear');
-}
-
-/**
- * The im2col form of the first conv (input-conv.ts) only where it pays: WebGPU, one input
- * channel. The CPU keeps tfjs's conv2d, whose numbers the README's reference runs used.
- */
-function usesInputConv(kernel: tf.Tensor4D): boolean {
-  return kernel.shape[2] === 1 && tf.getBackend() === 'webgpu';
 }
 
 /** Class probabilities, or the regression output unchanged. */

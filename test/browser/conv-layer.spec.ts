@@ -1,16 +1,16 @@
 // The first conv layer of the digits CNN runs as im2col + matMul on WebGPU
-// (src/lib/models/input-conv.ts), because tfjs's conv2d shader with one input channel takes
+// (src/lib/models/conv-layer.ts), because tfjs's conv2d shader with one input channel takes
 // most of a CNN step on SwiftShader. Here, on real WebGPU: the same numbers as tfjs's conv2d,
-// and a CNN trained on WebGPU follows the CPU's losses, where the stock conv2d runs.
+// and a CNN trained on WebGPU follows one trained on the CPU.
 import { test, expect } from './support/checkpoint-fixtures.ts';
 
-test('on WebGPU, inputConv2d gives tfjs conv2d’s outputs and kernel and bias gradients', async ({ page }) => {
+test('on WebGPU, convRelu gives tfjs conv2d’s outputs and kernel and bias gradients', async ({ page }) => {
   const differences = await page.evaluate(async () => {
-    const { tf, inputConvCheck } = window.lib;
+    const { tf, convLayerCheck } = window.lib;
     if (!(await tf.setBackend('webgpu'))) throw new Error('WebGPU did not initialise; the test browser needs --enable-unsafe-webgpu.');
-    return inputConvCheck.compareWithStockConv([
-      { input: [4, 28, 28, 1], kernel: [3, 3, 1, 8] },
-      { input: [2, 6, 5, 1], kernel: [2, 4, 1, 3] },
+    return convLayerCheck.compareWithStockConv([
+      { input: [4, 28, 28, 1], kernel: [3, 3, 1, 8], isInput: true },
+      { input: [2, 6, 5, 1], kernel: [2, 4, 1, 3], isInput: true },
     ]);
   });
   for (const d of differences) {
