@@ -116,6 +116,21 @@ test('after a reload, Resume restores the step, the loss and the chart', async (
   await expect(playground.resumeOffer).toHaveCount(0);
 });
 
+test('the Resume offer’s “saved … ago” keeps up while the page stays open', async ({ playground, page }) => {
+  await playground.open('?backend=cpu');
+  await playground.trainTo(5);
+  await playground.expectSaved(5, 'pause');
+  // The page's clock only (the worker that stamped the save keeps real time): jump ahead.
+  await page.clock.install();
+  await page.reload();
+  await playground.open('?backend=cpu');
+  await expect(playground.resumeOffer).toContainText('just now');
+  await page.clock.fastForward('05:00');
+  await expect(playground.resumeOffer).toContainText('5 minutes ago');
+  await page.clock.fastForward('02:00:00');
+  await expect(playground.resumeOffer).toContainText('2 hours ago');
+});
+
 test('Start new keeps the old run available', async ({ playground, page }) => {
   await playground.open('?backend=cpu');
   await playground.trainTo(10);
