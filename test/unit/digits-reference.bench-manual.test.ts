@@ -5,7 +5,7 @@
  *
  *   DIGITS_REFERENCE=1 npx vitest run test/unit/digits-reference.bench-manual.test.ts
  *
- * It takes about 1 minute for the MLP and 6-8 minutes for the CNN on a busy 2-core machine.
+ * It takes about half a minute for the MLP and 2-3 minutes for the CNN on a 2-core machine.
  * DIGITS_REFERENCE=mlp or =cnn runs only that model. DIGITS_CONFIG='{"learningRate":0.001}'
  * overrides fields of the default digits config, to try alternatives. Progress is printed per
  * evaluation.
