@@ -3,12 +3,13 @@
  * a checkpoint that fails is marked corrupt in the store, so it is skipped from then on,
  * and loadLatestIntact() falls back to the newest checkpoint that passes.
  */
-import { decodeTensors, findLayoutProblem, manifestSha256, MANIFEST_FORMAT, MANIFEST_VERSION, sha256Hex } from './codec.ts';
+import { findLayoutProblem, manifestSha256, MANIFEST_FORMAT, MANIFEST_VERSION, sha256Hex } from './codec.ts';
 import { CheckpointCorruptError, CheckpointNotFoundError, NoIntactCheckpointError, UnsupportedFormatError } from './errors.ts';
 import { describeFallback } from './messages.ts';
 import { refreshRun } from './retention.ts';
+import { ChunkReadError, readIntoTensors } from './chunk-reader.ts';
 import { runRange, type CheckpointRecord, type PlaygroundDBConnection, type StoredBytes } from './schema.ts';
-import { readStoredBytes } from './stored-bytes.ts';
+import { storedSize } from './stored-bytes.ts';
 import { inTransaction } from './transaction.ts';
 import type { LoadedCheckpoint, LoadLatestResult } from './types.ts';
 
@@ -109,32 +110,29 @@ async function verifyAndDecode(record: CheckpointRecord, reads: ChunkRead[]): Pr
   const layoutProblem = findLayoutProblem(manifest);
   if (layoutProblem) throw new Damage(`its manifest is inconsistent: ${layoutProblem}`);
 
-  // Tried and rejected: reading the stream as slices of one Blob composed of the chunk Blobs
-  // saved the copy into tensor buffers (~35 ms of a ~160 ms load at 64 MB), but when a chunk's
-  // file had vanished from disk, that read never settled in 3 of 12 runs. A load must end.
   const count = manifest.chunks.length;
-  // Every chunk's read starts at once (at 64 MB the disk delivers them in ~40 ms instead of
-  // 50-65 ms one after another); they are checked in order, so the first failure is the one
-  // reported. A read never rejects here: its failure waits for its turn.
-  const bytesRead = reads.map((read) =>
-    'data' in read ? readStoredBytes(read.data).then((bytes) => ({ bytes }), (error: unknown) => ({ error })) : null,
-  );
-  const chunks: Uint8Array[] = [];
+  const name = (i: number) => `chunk ${i + 1} of ${count}`;
+  const sources: StoredBytes[] = [];
   for (let i = 0; i < count; i++) {
-    const name = `chunk ${i + 1} of ${count}`;
     const read = reads[i];
-    if ('missing' in read) throw new Damage(`${name} is missing`);
-    if ('error' in read) throw unreadable(name, read.error, ['NotReadableError']);
-    const result = (await bytesRead[i])!;
-    // Reading a Blob opens its file: a file that is gone is damage too (Chromium says NotFoundError).
-    if ('error' in result) throw unreadable(name, result.error, ['NotReadableError', 'NotFoundError']);
-    const { bytes } = result;
-    const expected = manifest.chunks[i];
-    if (bytes.byteLength !== expected.size) throw new Damage(`${name} has ${bytes.byteLength} bytes instead of ${expected.size}`);
-    if ((await sha256Hex(bytes)) !== expected.sha256) throw new Damage(`${name} does not match its SHA-256`);
-    chunks.push(bytes);
+    if ('missing' in read) throw new Damage(`${name(i)} is missing`);
+    if ('error' in read) throw unreadable(name(i), read.error, ['NotReadableError']);
+    const size = storedSize(read.data);
+    if (size !== manifest.chunks[i].size) throw new Damage(`${name(i)} has ${size} bytes instead of ${manifest.chunks[i].size}`);
+    sources.push(read.data);
   }
-  return { manifest, tensors: decodeTensors(manifest, chunks) };
+  let result: Awaited<ReturnType<typeof readIntoTensors>>;
+  try {
+    result = await readIntoTensors(manifest, sources);
+  } catch (error) {
+    // Reading a Blob opens its file: a file that is gone is damage too (Chromium says NotFoundError).
+    if (error instanceof ChunkReadError) throw unreadable(name(error.index), error.cause, ['NotReadableError', 'NotFoundError']);
+    throw error;
+  }
+  for (let i = 0; i < count; i++) {
+    if ((await sha256Hex(result.chunks[i])) !== manifest.chunks[i].sha256) throw new Damage(`${name(i)} does not match its SHA-256`);
+  }
+  return { manifest, tensors: result.tensors };
 }
 
 /** The browser could not read the bytes back from disk: damage. Any other error passes through. */
