@@ -34,7 +34,7 @@ describe('readIntoTensors', () => {
 
   it('names the lowest-numbered chunk that cannot be read', async () => {
     const { manifest, chunks } = await encodeCheckpoint(input, { id: 'c', chunkSize: 64 });
-    const unreadable = (bytes: Uint8Array) => Object.assign(new Blob([bytes]), { arrayBuffer: () => Promise.reject(new DOMException('gone', 'NotFoundError')), stream: () => { throw new TypeError('no stream'); } });
+    const unreadable = (bytes: Uint8Array<ArrayBuffer>) => Object.assign(new Blob([bytes]), { arrayBuffer: () => Promise.reject(new DOMException('gone', 'NotFoundError')), stream: () => { throw new TypeError('no stream'); } });
     const sources = chunks.map((c, i) => (i === 2 || i === 5 ? unreadable(c) : new Blob([c])));
     const failure = await readIntoTensors(manifest, sources).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ChunkReadError);

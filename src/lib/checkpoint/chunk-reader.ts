@@ -94,9 +94,9 @@ export async function readIntoTensors(manifest: Manifest, sources: StoredBytes[]
 
 /**
  * Puts `size` bytes of `source` at `offset` in `buffer` and returns the buffer, which a BYOB
- * read replaces with a new ArrayBuffer object over the same memory.
+ * read replaces with a new ArrayBuffer object over the same memory: use the returned one.
  */
-async function readInto(source: StoredBytes, buffer: ArrayBuffer, offset: number, size: number): Promise<ArrayBuffer> {
+export async function readInto(source: StoredBytes, buffer: ArrayBuffer, offset: number, size: number): Promise<ArrayBuffer> {
   if (!(source instanceof Blob)) {
     new Uint8Array(buffer, offset, size).set(new Uint8Array(source, 0, size));
     return buffer;

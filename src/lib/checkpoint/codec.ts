@@ -71,15 +71,15 @@ export async function encodeCheckpoint(input: CheckpointInput, options: EncodeOp
 
   const chunks = layOutChunks(input.tensors, tensors, totalBytes, chunkSize);
 
+  // One chunk at a time: the browser hashes on one thread anyway, and 8 × 8 MiB hashed side by
+  // side took 80 ms against 64 ms one after another (more memory in flight, nothing gained).
   let hashed = 0;
-  const entries: ChunkEntry[] = await Promise.all(
-    chunks.map(async (chunk) => {
-      const sha256 = await sha256Hex(chunk);
-      hashed += chunk.byteLength;
-      options.onProgress?.({ phase: 'encode', bytesDone: hashed, bytesTotal: totalBytes });
-      return { size: chunk.byteLength, sha256 };
-    }),
-  );
+  const entries: ChunkEntry[] = [];
+  for (const chunk of chunks) {
+    entries.push({ size: chunk.byteLength, sha256: await sha256Hex(chunk) });
+    hashed += chunk.byteLength;
+    options.onProgress?.({ phase: 'encode', bytesDone: hashed, bytesTotal: totalBytes });
+  }
 
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,

@@ -15,7 +15,8 @@ import { withSaveLock } from './locks.ts';
 import { describeSaveFailure } from './messages.ts';
 import { assertRetain, chooseRetained, DEFAULT_RETAIN, refreshRun } from './retention.ts';
 import { chunkRange, runRange, tempRange, type CheckpointRecord, type PlaygroundDBConnection, type RunRecord } from './schema.ts';
-import { DEFAULT_STORED_BYTES_KIND, readStoredBytes, storedSize, toStoredBytes, type StoredBytesKind } from './stored-bytes.ts';
+import { readInto } from './chunk-reader.ts';
+import { DEFAULT_STORED_BYTES_KIND, storedSize, toStoredBytes, type StoredBytesKind } from './stored-bytes.ts';
 import { toCheckpointSummary } from './summaries.ts';
 import { inTransaction } from './transaction.ts';
 import type { CheckpointInput, SaveProgress, SaveResult } from './types.ts';
@@ -135,16 +136,19 @@ export async function verifyTemp(
   }
   let verified = 0;
   options.onProgress?.({ phase: 'verify', bytesDone: 0, bytesTotal: manifest.totalBytes });
+  // Every chunk is read into the same scratch buffer: no fresh memory per chunk.
+  let scratch = new ArrayBuffer(Math.max(0, ...manifest.chunks.map((c) => c.size)));
   for (let i = 0; i < manifest.chunks.length; i++) {
     const expected = manifest.chunks[i];
     const record = records[i];
     if (!record || record.part === 'manifest') throw fail(`chunk ${i} is missing`);
+    const size = storedSize(record.data);
+    if (size !== expected.size) throw fail(`chunk ${i} has ${size} bytes instead of ${expected.size}`);
     // Only a Blob handle so far: its bytes are read here, one chunk at a time.
-    const bytes = await readStoredBytes(record.data);
+    scratch = await readInto(record.data, scratch, 0, size);
     records[i] = undefined;
-    if (bytes.byteLength !== expected.size) throw fail(`chunk ${i} has ${bytes.byteLength} bytes instead of ${expected.size}`);
-    if ((await sha256Hex(bytes)) !== expected.sha256) throw fail(`chunk ${i} does not match its SHA-256`);
-    verified += bytes.byteLength;
+    if ((await sha256Hex(new Uint8Array(scratch, 0, size))) !== expected.sha256) throw fail(`chunk ${i} does not match its SHA-256`);
+    verified += size;
     options.onProgress?.({ phase: 'verify', bytesDone: verified, bytesTotal: manifest.totalBytes });
   }
 }
