@@ -39,8 +39,11 @@ export async function saveCheckpoint(db: PlaygroundDBConnection, input: Checkpoi
   const retain = options.retain ?? DEFAULT_RETAIN;
   assertRetain(retain);
   const saveId = crypto.randomUUID();
+  // Encoding writes nothing, so it need not wait for the lock: both start at once.
+  const encoding = encodeCheckpoint(input, { id: saveId, chunkSize: options.chunkSize, onProgress: options.onProgress });
+  encoding.catch(() => {}); // Rejections are seen through the await below; this only marks them handled.
   return withSaveLock(saveId, async () => {
-    const encoded = await encodeCheckpoint(input, { id: saveId, chunkSize: options.chunkSize, onProgress: options.onProgress });
+    const encoded = await encoding;
     const total = encoded.manifest.totalBytes;
     try {
       // Verify only after every write succeeded, not overlapped with the writes (measured ~30%
@@ -179,7 +182,12 @@ export async function commitSave(
   const checkpoints = tx.objectStore('checkpoints');
   const runs = tx.objectStore('runs');
   return inTransaction(tx, async () => {
-    const tempRecords = await Promise.all(manifest.chunks.map((_, i) => temp.get([manifest.id, i])));
+    // Every read in one wave (one round trip to the browser's IndexedDB), then every write.
+    const [tempRecords, storedRun, runCheckpoints] = await Promise.all([
+      Promise.all(manifest.chunks.map((_, i) => temp.get([manifest.id, i]))),
+      runs.get(manifest.runId),
+      checkpoints.index('by-run').getAll(runRange(manifest.runId)),
+    ]);
     const tempChunks = tempRecords.map((r, i) => {
       if (!r || r.part === 'manifest' || storedSize(r.data) !== manifest.chunks[i].size) {
         throw new CheckpointVerifyError(
@@ -189,12 +197,12 @@ export async function commitSave(
       }
       return r;
     });
-    const run: RunRecord = (await runs.get(manifest.runId)) ?? newRun(manifest.runId, now);
+    const run: RunRecord = storedRun ?? newRun(manifest.runId, now);
     const record: CheckpointRecord = { id: manifest.id, runId: manifest.runId, seq: run.nextSeq, manifest, manifestSha256 };
     const requests: Promise<unknown>[] = tempChunks.map((r, i) => chunks.put({ checkpointId: manifest.id, index: i, data: r.data }));
     // add, not put: a checkpoint id is never reused, and a clash must abort rather than overwrite.
     requests.push(checkpoints.add(record), temp.delete(tempRange(manifest.id)));
-    const { keep, drop } = chooseRetained(await checkpoints.index('by-run').getAll(runRange(manifest.runId)), retain);
+    const { keep, drop } = chooseRetained([...runCheckpoints, record], retain);
     for (const old of drop) requests.push(checkpoints.delete(old.id), chunks.delete(chunkRange(old.id)));
     const updated = refreshRun(
       { ...run, name: manifest.runName ?? run.name, config: manifest.config, nextSeq: run.nextSeq + 1 },
