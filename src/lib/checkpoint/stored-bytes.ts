@@ -20,11 +20,3 @@ export function toStoredBytes(chunk: Uint8Array<ArrayBuffer>, kind: StoredBytesK
 export function storedSize(data: StoredBytes): number {
   return data instanceof Blob ? data.size : data.byteLength;
 }
-
-/**
- * The bytes of a stored chunk. Reading a Blob is not an IndexedDB request, so call this
- * only after the transaction that fetched it, never inside one that must stay open.
- */
-export async function readStoredBytes(data: StoredBytes): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(data instanceof Blob ? await data.arrayBuffer() : data);
-}
