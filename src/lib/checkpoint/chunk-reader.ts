@@ -95,6 +95,8 @@ export async function readIntoTensors(manifest: Manifest, sources: StoredBytes[]
 /**
  * Puts `size` bytes of `source` at `offset` in `buffer` and returns the buffer, which a BYOB
  * read replaces with a new ArrayBuffer object over the same memory: use the returned one.
+ * Reading a Blob is not an IndexedDB request: call this only after the transaction that
+ * fetched the Blob has ended, never inside one that must stay open.
  */
 export async function readInto(source: StoredBytes, buffer: ArrayBuffer, offset: number, size: number): Promise<ArrayBuffer> {
   if (!(source instanceof Blob)) {

@@ -37,10 +37,11 @@ export function convRelu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor, i
       const [w, b, save] = args as [tf.Tensor4D, tf.Tensor, tf.GradSaveFunc];
       const y = forward(x, w, b);
       save([y]);
-      return { value: y, gradFunc: (dy: tf.Tensor | tf.Tensor[], [saved]: tf.Tensor[]) => {
+      const gradFunc = (dy: tf.Tensor | tf.Tensor[], [saved]: tf.Tensor[]) => {
         const { dw, db } = gradients(x, w, saved, dy as tf.Tensor);
         return [dw, db];
-      } };
+      };
+      return { value: y, gradFunc };
     });
     return op(kernel, bias) as tf.Tensor4D;
   }
@@ -48,10 +49,11 @@ export function convRelu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor, i
     const [input, w, b, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor, tf.GradSaveFunc];
     const y = forward(input, w, b);
     save([y]);
-    return { value: y, gradFunc: (dy: tf.Tensor | tf.Tensor[], [saved]: tf.Tensor[]) => {
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [saved]: tf.Tensor[]) => {
       const { dx, dw, db } = gradients(input, w, saved, dy as tf.Tensor);
       return [dx!, dw, db];
-    } };
+    };
+    return { value: y, gradFunc };
   });
   return op(x, kernel, bias) as tf.Tensor4D;
 }
