@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { cpuKernelOverride, type CpuBackend } from './cpu-kernel-override.ts';
 
 /**
  * tfjs-backend-cpu computes the conv filter gradient (Conv2DBackpropFilter) through
@@ -9,19 +10,11 @@ import * as tf from '@tensorflow/tfjs';
  * CPU backend gives the same numbers either way. It handles NHWC with dilation 1, what
  * forward.ts uses; any other call goes to the stock kernel.
  */
-const stockKernel = tf.getKernel(tf.Conv2DBackpropFilter, 'cpu');
-
-interface CpuBackend {
-  data: { get(dataId: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-
 const conv2dBackpropFilterFast: tf.KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  if (dataFormat !== 'NHWC') return stockKernel!.kernelFunc(args);
+  if (dataFormat !== 'NHWC') return override.stock!.kernelFunc(args);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
   );
@@ -55,20 +48,13 @@ const conv2dBackpropFilterFast: tf.KernelFunc = (args) => {
   return cpu.makeTensorInfo(info.filterShape, 'float32', Float32Array.from(sums));
 };
 
-let registered = false;
+const override = cpuKernelOverride(tf.Conv2DBackpropFilter, conv2dBackpropFilterFast);
 
 /** Makes the CPU backend use this kernel, once; a no-op if the CPU backend has no such kernel. */
-export function useFastConvFilterGradient(): void {
-  if (registered || !stockKernel) return;
-  registered = true;
-  // Unregister first: registering over a kernel works too, but logs a warning.
-  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'cpu');
-  tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'cpu', kernelFunc: conv2dBackpropFilterFast });
-}
+export const useFastConvFilterGradient = () => override.use();
 
 /** Computes the gradient of both CNN conv shapes with both kernels; they must match bit for bit. */
 export async function expectSameAsStockKernel(): Promise<void> {
-  if (!stockKernel) throw new Error('The CPU backend has no Conv2DBackpropFilter kernel to compare against; is @tensorflow/tfjs loaded?');
   const cases: [number[], number[]][] = [
     [[5, 28, 28, 1], [3, 3, 1, 8]],
     [[5, 14, 14, 8], [3, 3, 8, 16]],
@@ -81,17 +67,10 @@ export async function expectSameAsStockKernel(): Promise<void> {
       backend: tf.backend(),
       attrs: { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape },
     } as unknown as Parameters<tf.KernelFunc>[0];
-    const cpu = tf.backend() as unknown as CpuBackend;
-    const read = (info: tf.TensorInfo) => {
-      const values = cpu.data.get(info.dataId).values.slice();
-      cpu.disposeData(info.dataId);
-      return values;
-    };
-    const stock = read(stockKernel.kernelFunc(args) as tf.TensorInfo);
-    const fast = read(conv2dBackpropFilterFast(args) as tf.TensorInfo);
-    tf.dispose([x, dy]);
-    if (stock.some((value, i) => !Object.is(value, fast[i]))) {
-      throw new Error(`The fast filter gradient differs from the stock CPU kernel for input [${inputShape}]; the reference numbers would not be the CPU backend's.`);
+    try {
+      override.expectSame(args, `The fast filter gradient differs from the stock CPU kernel for input [${inputShape}]; the reference numbers would not be the CPU backend's.`);
+    } finally {
+      tf.dispose([x, dy]);
     }
   }
 }

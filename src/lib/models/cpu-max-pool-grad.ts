@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { cpuKernelOverride, type CpuBackend } from './cpu-kernel-override.ts';
 
 /**
  * tfjs-backend-cpu's MaxPoolGrad reads every value through TensorBuffer.get(b, r, c, d): for
@@ -7,14 +8,6 @@ import * as tf from '@tensorflow/tfjs';
  * (first strictly greater value, row by row), the same sums in the same order, so its output
  * is bit-identical (expectSameAsStockMaxPoolGrad checks it; a unit test runs that).
  */
-const stockKernel = tf.getKernel(tf.MaxPoolGrad, 'cpu');
-
-interface CpuBackend {
-  data: { get(dataId: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-
 const maxPoolGradFast: tf.KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
   const { dy, input: x } = inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
@@ -84,22 +77,16 @@ const maxPoolGradFast: tf.KernelFunc = (args) => {
   return cpu.makeTensorInfo(x.shape, 'float32', dx);
 };
 
-let registered = false;
+const override = cpuKernelOverride(tf.MaxPoolGrad, maxPoolGradFast);
 
 /** Makes the CPU backend use this kernel, once; a no-op if the CPU backend has no such kernel. */
-export function useFastMaxPoolGrad(): void {
-  if (registered || !stockKernel) return;
-  registered = true;
-  tf.unregisterKernel(tf.MaxPoolGrad, 'cpu');
-  tf.registerKernel({ kernelName: tf.MaxPoolGrad, backendName: 'cpu', kernelFunc: maxPoolGradFast });
-}
+export const useFastMaxPoolGrad = () => override.use();
 
 /**
  * Runs both kernels on the CNN's pool shapes and on overlapping, padded windows, with relu'd
  * inputs so that many windows tie at 0; they must agree bit for bit.
  */
 export async function expectSameAsStockMaxPoolGrad(): Promise<void> {
-  if (!stockKernel) throw new Error('The CPU backend has no MaxPoolGrad kernel to compare against; is @tensorflow/tfjs loaded?');
   const cases: { shape: [number, number, number, number]; filterSize: number; strides: number; pad: 'valid' | 'same' }[] = [
     { shape: [5, 28, 28, 8], filterSize: 2, strides: 2, pad: 'valid' },
     { shape: [5, 14, 14, 16], filterSize: 2, strides: 2, pad: 'valid' },
@@ -115,17 +102,10 @@ export async function expectSameAsStockMaxPoolGrad(): Promise<void> {
       backend: tf.backend(),
       attrs: { filterSize: c.filterSize, strides: c.strides, pad: c.pad, dimRoundingMode: undefined },
     } as unknown as Parameters<tf.KernelFunc>[0];
-    const cpu = tf.backend() as unknown as CpuBackend;
-    const read = (info: tf.TensorInfo) => {
-      const values = cpu.data.get(info.dataId).values.slice();
-      cpu.disposeData(info.dataId);
-      return values;
-    };
-    const stock = read(stockKernel.kernelFunc(args) as tf.TensorInfo);
-    const fast = read(maxPoolGradFast(args) as tf.TensorInfo);
-    tf.dispose([x, y, dy]);
-    if (stock.length !== fast.length || stock.some((value, j) => !Object.is(value, fast[j]))) {
-      throw new Error(`The fast max-pool gradient differs from the stock CPU kernel for ${JSON.stringify(c)}.`);
+    try {
+      override.expectSame(args, `The fast max-pool gradient differs from the stock CPU kernel for ${JSON.stringify(c)}.`);
+    } finally {
+      tf.dispose([x, y, dy]);
     }
   }
 }
