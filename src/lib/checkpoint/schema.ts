@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { Manifest } from './types.ts';
+import type { Manifest, RunSummary } from './types.ts';
 
 export const DEFAULT_DB_NAME = 'webgpu-playground';
 /** Bump together with a new `case` in upgrade(). */
@@ -11,20 +11,13 @@ export const DB_VERSION = 1;
  */
 export type StoredBytes = ArrayBuffer | Blob;
 
-/** One training run; its pointers only ever name committed, intact checkpoints. */
-export interface RunRecord {
-  id: string;
-  name: string;
-  /** The TrainConfig of the run's latest save. */
-  config: unknown;
-  createdAt: number;
-  updatedAt: number;
-  latest: string | null;
-  best: string | null;
+/**
+ * One training run: what listRuns() shows, plus the commit counter. Its pointers only ever
+ * name committed, intact checkpoints.
+ */
+export interface RunRecord extends RunSummary {
   /** Commit order of the run's next checkpoint. */
   nextSeq: number;
-  checkpointCount: number;
-  bytes: number;
 }
 
 export interface CorruptMark {

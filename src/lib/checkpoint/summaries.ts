@@ -18,7 +18,8 @@ export function toCheckpointSummary(record: CheckpointRecord, run: RunRecord | u
   };
 }
 
+/** The record without its commit counter (a copy, so no caller holds the stored object). */
 export function toRunSummary(run: RunRecord): RunSummary {
-  const { id, name, config, createdAt, updatedAt, latest, best, checkpointCount, bytes } = run;
-  return { id, name, config, createdAt, updatedAt, latest, best, checkpointCount, bytes };
+  const { nextSeq: _, ...summary } = run;
+  return summary;
 }

@@ -106,6 +106,7 @@ export interface SaveResult extends CheckpointSummary {
 export interface RunSummary {
   id: string;
   name: string;
+  /** The TrainConfig of the run's latest save. */
   config: unknown;
   createdAt: number;
   updatedAt: number;

@@ -31,31 +31,19 @@ export function convRelu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor, i
     return { dx, dw, db };
   };
 
-  if (isInput) {
-    // Data is not an input of the custom op, so tfjs asks for no gradient of it.
-    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [w, b, save] = args as [tf.Tensor4D, tf.Tensor, tf.GradSaveFunc];
-      const y = forward(x, w, b);
-      save([y]);
-      const gradFunc = (dy: tf.Tensor | tf.Tensor[], [saved]: tf.Tensor[]) => {
-        const { dw, db } = gradients(x, w, saved, dy as tf.Tensor);
-        return [dw, db];
-      };
-      return { value: y, gradFunc };
-    });
-    return op(kernel, bias) as tf.Tensor4D;
-  }
+  // An input layer's data is not an input of the custom op, so tfjs asks for no gradient of it.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [input, w, b, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor, tf.GradSaveFunc];
+    const save = args.pop() as tf.GradSaveFunc;
+    const [input, w, b] = (isInput ? [x, ...args] : args) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor];
     const y = forward(input, w, b);
     save([y]);
     const gradFunc = (dy: tf.Tensor | tf.Tensor[], [saved]: tf.Tensor[]) => {
       const { dx, dw, db } = gradients(input, w, saved, dy as tf.Tensor);
-      return [dx!, dw, db];
+      return isInput ? [dw, db] : [dx!, dw, db];
     };
     return { value: y, gradFunc };
   });
-  return op(x, kernel, bias) as tf.Tensor4D;
+  return (isInput ? op(kernel, bias) : op(x, kernel, bias)) as tf.Tensor4D;
 }
 
 function stockConvRelu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
