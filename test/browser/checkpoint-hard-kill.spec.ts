@@ -27,7 +27,7 @@ const TEMP_BATCH_BYTES = 1;
 /** Session r saves steps r * STEPS_PER_SESSION + 1, + 2, ...: unique, and increasing across sessions. */
 const STEPS_PER_SESSION = 100;
 
-type Phase = 'encode' | 'write' | 'verify' | 'commit';
+type Phase = 'write' | 'verify' | 'commit';
 /** What the page reports while it saves; `committed` is sent after save() resolved. */
 interface SaveEvent {
   step: number;

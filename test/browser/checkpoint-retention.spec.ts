@@ -79,33 +79,6 @@ test('a chunk that reads back differently fails verify, and only that save is lo
   expect(result.inspection.checkpoints.map((c) => c.step)).toEqual([1]);
 });
 
-test('the sweeper removes temp records of dead saves and orphan chunks, and is idempotent', async ({ page }) => {
-  const result = await page.evaluate(async () => {
-    const { checkpoint, checkpointTesting } = window.lib;
-    const store = await checkpoint.openCheckpointStore({ dbName: 'sweep' });
-    const kept = await store.save(checkpointTesting.makeInput('r', 1, 5000), { chunkSize: 2048 });
-    const { db } = store;
-    // A save that died after writing temp: nobody holds its lock.
-    const encoded = await checkpoint.encodeCheckpoint(checkpointTesting.makeInput('r', 2, 3_000_000), { id: 'dead-save', chunkSize: 1_000_000 });
-    await checkpoint.writeTemp(db, encoded);
-    // A chunk without a manifest, as a buggy writer could leave.
-    await db.put('chunks', { checkpointId: 'nobody', index: 0, data: new ArrayBuffer(1000) });
-    const first = await store.sweep();
-    const second = await store.sweep();
-    const loaded = await store.load(kept.id);
-    store.close();
-    return { first, second, deadBytes: encoded.manifest.totalBytes, loadedStep: loaded.manifest.step, inspection: await checkpointTesting.inspectStore('sweep') };
-  });
-  expect(result.first).toMatchObject({ unfinishedSaves: 1, tempRecords: 4, tempBytes: result.deadBytes, orphanChunks: 1, orphanBytes: 1000 });
-  expect(result.first.message).toBe(
-    'Cleaned up 1 unfinished save from an earlier session (3.0 MB). Removed 1 stray chunk that no checkpoint used (1 KB).',
-  );
-  expect(result.second).toMatchObject({ unfinishedSaves: 0, tempRecords: 0, orphanChunks: 0, message: null });
-  expect(result.loadedStep).toBe(1);
-  expect(result.inspection.problems).toEqual([]);
-  expect(result.inspection.tempRecords).toBe(0);
-});
-
 test('remove and removeRun take chunks with them and move the pointers; rename and usage report the run', async ({ page }) => {
   const result = await page.evaluate(async () => {
     const { checkpoint, checkpointTesting } = window.lib;

@@ -50,7 +50,7 @@ export interface TempChunkRecord {
   data: StoredBytes;
 }
 
-/** Written before any chunk, so every temp chunk has a manifest beside it that sizes it. */
+/** Written after the save's chunks, once they are hashed; verify checks them against it. */
 export interface TempManifestRecord {
   saveId: string;
   part: 'manifest';

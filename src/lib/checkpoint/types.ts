@@ -72,9 +72,9 @@ export interface Manifest {
   chunks: ChunkEntry[];
 }
 
-/** One step of a save, reported in order: encode, write, verify, commit. */
+/** One step of a save, reported in order: write (chunks are hashed meanwhile), verify, commit. */
 export interface SaveProgress {
-  phase: 'encode' | 'write' | 'verify' | 'commit';
+  phase: 'write' | 'verify' | 'commit';
   bytesDone: number;
   bytesTotal: number;
 }
