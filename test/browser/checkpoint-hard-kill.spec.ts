@@ -19,11 +19,13 @@ const RUN_ID = 'killed-run';
 /** Large enough that the temp writes and the commit each take tens of milliseconds here. */
 const CHECKPOINT_BYTES = 16_000_000;
 /**
- * One temp transaction per chunk (two for a 16 MB save), so that a kill can leave a save's
- * temp records half written: the state the sweeper must clean up. The app's default writes a
- * save this size in one transaction, which a kill leaves all there or not at all.
+ * Kills aimed at the temp writes meet one temp transaction per chunk (two for a 16 MB save),
+ * so that a kill can leave a save's chunks half written: the state the sweeper must clean up.
+ * Sessions whose kill is aimed at the commit save with the app's default, one transaction
+ * for all the chunks and one for the manifest after them, which a kill leaves with none,
+ * all, or all but the manifest.
  */
-const TEMP_BATCH_BYTES = 1;
+const tempBatchBytesFor = (aimedAt: Kill['aimedAt']) => (aimedAt === 'write' ? 1 : undefined);
 /** Session r saves steps r * STEPS_PER_SESSION + 1, + 2, ...: unique, and increasing across sessions. */
 const STEPS_PER_SESSION = 100;
 
@@ -39,6 +41,7 @@ interface SaveEvent {
 }
 interface Kill {
   aimedAt: 'write' | 'commit';
+  tempWrites: 'a transaction per chunk' | 'the default';
   delayMs: number;
   /** Steps whose commit transaction the test saw start before it sent SIGKILL. */
   commitsStarted: number[];
@@ -121,7 +124,8 @@ test('SIGKILL during temp writes or the commit never costs a committed checkpoin
           firstStep,
           targetStep: firstStep + Math.floor(Math.random() * 2),
           aimedAt,
-          delayMs: Math.random() * 0.8 * typical,
+          tempBatchBytes: tempBatchBytesFor(aimedAt),
+          delayMs: Math.random() * (aimedAt === 'write' ? 0.4 : 0.8) * typical,
           onCommitted: (step) => (confirmed = step),
           durations,
         }),
@@ -134,7 +138,10 @@ test('SIGKILL during temp writes or the commit never costs a committed checkpoin
   await testInfo.attach('kills.json', { body: JSON.stringify(kills, null, 2), contentType: 'application/json' });
   await testInfo.attach('restarts.json', { body: JSON.stringify(restarts, null, 2), contentType: 'application/json' });
   const tally = new Map<string, number>();
-  for (const k of kills) tally.set(`aimed at ${k.aimedAt}, landed in ${k.landed}`, (tally.get(`aimed at ${k.aimedAt}, landed in ${k.landed}`) ?? 0) + 1);
+  for (const k of kills) {
+    const what = `aimed at ${k.aimedAt} (temp writes: ${k.tempWrites}), landed in ${k.landed}`;
+    tally.set(what, (tally.get(what) ?? 0) + 1);
+  }
   testInfo.annotations.push({ type: 'kills', description: [...tally].map(([what, n]) => `${n}x ${what}`).join('; ') });
   const landed = kills.map((k) => k.landed);
   expect(kills.length).toBeGreaterThanOrEqual(20);
@@ -164,6 +171,7 @@ function killDuringSave(
     firstStep: number;
     targetStep: number;
     aimedAt: 'write' | 'commit';
+    tempBatchBytes: number | undefined;
     delayMs: number;
     onCommitted: (step: number) => void;
     durations: { write: number[]; commit: number[] };
@@ -184,12 +192,16 @@ function killDuringSave(
         options.durations.commit.push(event.at - startOf(event.step, 'commit'));
       }
       if (event.phase === 'verify' && event.bytesDone === 0) options.durations.write.push(event.at - startOf(event.step, 'write'));
-      if (aimed || event.step !== targetStep || event.phase !== aimedAt) return;
+      // Aimed at the writes, the kill waits for the first chunk to be written, so that it
+      // falls in the second chunk's transaction and leaves the save half written.
+      const aimsHere = event.phase === aimedAt && (aimedAt !== 'write' || event.bytesDone > 0);
+      if (aimed || event.step !== targetStep || !aimsHere) return;
       aimed = true;
       setTimeout(() => {
         killed = true;
         const commitsStarted = events.filter((e) => e.phase === 'commit' && e.bytesDone === 0).map((e) => e.step);
-        chromium.kill().then(() => resolve({ aimedAt, delayMs: Math.round(delayMs), commitsStarted }), reject);
+        const tempWrites = options.tempBatchBytes === undefined ? 'the default' : 'a transaction per chunk';
+        chromium.kill().then(() => resolve({ aimedAt, tempWrites, delayMs: Math.round(delayMs), commitsStarted }), reject);
       }, delayMs);
     };
     page
@@ -210,7 +222,7 @@ function killDuringSave(
                 window.reportSave({ step, phase: 'committed', bytesDone: 0, bytesTotal: 0, at: performance.now() });
               }
             },
-            { runId: RUN_ID, firstStep: options.firstStep, bytes: CHECKPOINT_BYTES, tempBatchBytes: TEMP_BATCH_BYTES },
+            { runId: RUN_ID, firstStep: options.firstStep, bytes: CHECKPOINT_BYTES, tempBatchBytes: options.tempBatchBytes },
           )
           // It never resolves: it ends when the kill takes the page down, and only then.
           .catch((error: Error) => killed || reject(new Error(`The page stopped saving before the kill: ${error.message}`)));
