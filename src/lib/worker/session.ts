@@ -2,9 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { isLiveChange, parseConfig, type TrainConfig } from '../engine/config.ts';
 import { chooseBackend, deviceLost } from '../engine/backend.ts';
 import type { BackendChoice } from '../engine/backend-names.ts';
-import { TrainingDivergedError } from '../engine/errors.ts';
 import { Trainer, type CapturedState } from '../engine/trainer.ts';
-import { ReadbackPacer } from '../engine/readback-pacer.ts';
 import { buildDataset } from '../datasets/registry.ts';
 import { decodeMnist, MNIST_PIXELS, type MnistImages } from '../datasets/mnist.ts';
 import { paramCount } from '../models/spec.ts';
@@ -12,21 +10,9 @@ import { boundaryGridInputs, drawPicture, DIGIT_SAMPLES } from './pictures.ts';
 import { fromCheckpoint } from './checkpoint-state.ts';
 import { Persistence } from './persistence.ts';
 import { RunLock } from './run-lock.ts';
+import { TrainingLoop } from './training-loop.ts';
 import { checkImportSizes, exportCheckpointZip, readCheckpointFiles } from '../share/checkpoint-file.ts';
 import type { RunData, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
-
-/** Test loss and pictures refresh at most this often while training. */
-const EVALUATE_INTERVAL_MS = 400;
-/**
- * ...and evaluation may take at most this share of the time: on a slow backend a full pass
- * over the 2,000 test digits costs more than the 400 ms interval, and would starve training.
- */
-const EVALUATE_MAX_SHARE = 0.2;
-/** Default autosave interval, in milliseconds of training. */
-export const DEFAULT_AUTOSAVE_MS = 30_000;
-
-/** Lets queued messages (Pause, Save) in before the next batch of steps. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** The run the trainer belongs to. */
 interface RunIdentity {
@@ -55,14 +41,9 @@ export class TrainingSession {
   #trainer: Trainer | null = null;
   #run: RunIdentity | null = null;
   #gridInputs: Float32Array | null = null;
-  #running = false;
-  #loop: Promise<void> | null = null;
-  #stopAt = 0;
+  readonly #loop: TrainingLoop;
   #mnistUrl = '';
   #mnist: MnistImages | undefined;
-  #autosaveMs = DEFAULT_AUTOSAVE_MS;
-  /** A save the loop should take at its next step boundary. */
-  #saveRequest: SaveReason | null = null;
   #stepAtLastSave = 0;
   #deviceLost = false;
 
@@ -72,22 +53,29 @@ export class TrainingSession {
     this.#persistence.onRemoteChange = (runId) => {
       if (this.#run?.id === runId && !this.#run.lock) this.#enqueue({ type: 'resume', runId });
     };
+    this.#loop = new TrainingLoop({
+      post: (event, transfer) => this.#post(event, transfer),
+      evaluate: () => this.#evaluate(),
+      saveAtBoundary: (reason) => this.#saveAtBoundary(reason),
+      maySave: () => !this.#deviceLost && this.#run?.lock != null,
+      reportError: (error) => this.#reportError(error),
+    });
   }
 
   handle(command: WorkerCommand): void {
     switch (command.type) {
       case 'pause':
-        this.#running = false;
+        this.#loop.requestPause();
         return;
       case 'setStopAt':
-        this.#stopAt = command.step;
+        this.#loop.stopAt = command.step;
         return;
       case 'setAutosave':
-        this.#autosaveMs = command.seconds * 1000;
+        this.#loop.autosaveMs = command.seconds * 1000;
         return;
       case 'save':
         // While training, the loop takes the snapshot at its next step boundary.
-        if (this.#running) this.#saveRequest = command.reason;
+        if (this.#loop.running) this.#loop.requestSave(command.reason);
         else this.#enqueue(command);
         return;
       default:
@@ -116,12 +104,12 @@ export class TrainingSession {
         if (this.#trainer) return this.#startNewRun(this.#trainer.config);
         return;
       case 'train':
-        if (this.#refuseReadOnly()) return;
-        this.#startLoop();
+        if (this.#refuseReadOnly() || !this.#trainer) return;
+        this.#loop.start(this.#trainer);
         return;
       case 'step':
-        if (this.#refuseReadOnly()) return;
-        return this.#stepOnce();
+        if (this.#refuseReadOnly() || !this.#trainer) return;
+        return this.#loop.stepOnce(this.#trainer);
       case 'save':
         if (this.#refuseReadOnly()) return;
         return this.#saveAtBoundary(command.reason);
@@ -161,7 +149,7 @@ export class TrainingSession {
 
   #onDeviceLost(message: string): void {
     this.#deviceLost = true;
-    this.#running = false;
+    this.#loop.requestPause();
     const step = this.#trainer?.step ?? 0;
     this.#post({
       type: 'deviceLost',
@@ -183,18 +171,13 @@ export class TrainingSession {
     return false;
   }
 
-  async #stopLoop(): Promise<void> {
-    this.#running = false;
-    await this.#loop;
-  }
-
   async #loadDataset(config: TrainConfig) {
     if (config.demo === 'digits' && !this.#mnist) this.#mnist = await this.#loadMnist();
     return buildDataset(config, { mnist: this.#mnist });
   }
 
   async #startNewRun(config: TrainConfig): Promise<void> {
-    await this.#stopLoop();
+    await this.#loop.stop();
     const dataset = await this.#loadDataset(config);
     const id = crypto.randomUUID();
     const lock = await RunLock.acquire(id, { onLost: () => this.#onRunLockLost(id) });
@@ -236,7 +219,7 @@ export class TrainingSession {
   }
 
   async #resume(runId: string, checkpointId: string | undefined, takeOver: boolean): Promise<void> {
-    await this.#stopLoop();
+    await this.#loop.stop();
     await this.#persistence.settle();
     const sameRun = this.#run?.id === runId;
     let lock = sameRun ? this.#run!.lock : null;
@@ -296,7 +279,7 @@ export class TrainingSession {
       this.#post({ type: 'notice', message: `Imported "${imported.input.runName}" at step ${imported.input.step}; it is open now and can be resumed.` });
       return;
     }
-    await this.#stopLoop();
+    await this.#loop.stop();
     const dataset = await this.#loadDataset(imported.config);
     const id = crypto.randomUUID();
     const lock = await RunLock.acquire(id, { onLost: () => this.#onRunLockLost(id) });
@@ -307,7 +290,7 @@ export class TrainingSession {
 
   #onRunLockLost(runId: string): void {
     if (this.#run?.id !== runId) return;
-    this.#running = false;
+    this.#loop.requestPause();
     this.#run.lock = null;
     this.#post({ type: 'runLocked', runId, message: 'Another tab took over this run, so this tab now shows it read-only. Take it over to train it here again.' });
   }
@@ -332,84 +315,11 @@ export class TrainingSession {
     return { trainPoints: dataset.trainPoints, trainLabels: dataset.trainY, testPoints: dataset.testPoints, testLabels: dataset.testY };
   }
 
-  #startLoop(): void {
-    if (this.#running || !this.#trainer) return;
-    this.#running = true;
-    this.#post({ type: 'state', running: true });
-    this.#loop = this.#trainLoop(this.#trainer).catch((error: unknown) => this.#reportError(error));
-  }
-
-  /**
-   * 1. queue steps without reading anything back, 2. read all their losses in one transfer,
-   * 3. take a requested or due snapshot, 4. now and then evaluate and redraw, 5. yield so
-   * Pause can arrive. Repeat. Pausing saves a checkpoint.
-   */
-  async #trainLoop(trainer: Trainer): Promise<void> {
-    const pacer = new ReadbackPacer();
-    let lastEvaluation = performance.now();
-    let evaluationCost = 0;
-    let trainedSinceSaveMs = 0;
-    let message: string | undefined;
-    let diverged: TrainingDivergedError | null = null;
-    try {
-      while (this.#running) {
-        const started = performance.now();
-        const firstStep = trainer.step;
-        while (trainer.pendingLossCount < pacer.stepsPerRead && !this.#reachedStopAt(trainer)) trainer.trainStep();
-        diverged = await this.#readLosses(trainer, pacer.stepsPerSec);
-        const elapsed = performance.now() - started;
-        trainedSinceSaveMs += elapsed;
-        pacer.record(trainer.step - firstStep, elapsed);
-        if (diverged) {
-          message = diverged.message;
-          this.#running = false;
-          break;
-        }
-        if (this.#reachedStopAt(trainer)) {
-          message = `Paused at step ${trainer.step}, as set in Stop at step.`;
-          this.#running = false;
-        }
-        const due = this.#autosaveMs > 0 && trainedSinceSaveMs >= this.#autosaveMs;
-        if (this.#running && (this.#saveRequest || due)) {
-          await this.#saveAtBoundary(this.#saveRequest ?? 'autosave');
-          trainedSinceSaveMs = 0;
-        }
-        const evaluationGap = Math.max(EVALUATE_INTERVAL_MS, evaluationCost / EVALUATE_MAX_SHARE);
-        if (!this.#running || performance.now() - lastEvaluation > evaluationGap) {
-          const evaluationStarted = performance.now();
-          await this.#evaluate();
-          lastEvaluation = performance.now();
-          evaluationCost = lastEvaluation - evaluationStarted;
-        }
-        await yieldToEventLoop();
-      }
-    } finally {
-      this.#running = false;
-      this.#post({ type: 'state', running: false, message });
-    }
-    // Every pause saves, unless the run diverged, lost its device or went to another tab.
-    if (!diverged && !this.#deviceLost && this.#run?.lock) await this.#saveAtBoundary(this.#saveRequest ?? 'pause');
-  }
-
-  #reachedStopAt(trainer: Trainer): boolean {
-    return this.#stopAt > 0 && trainer.step >= this.#stopAt;
-  }
-
-  async #stepOnce(): Promise<void> {
-    const trainer = this.#trainer;
-    if (!trainer || this.#running) return;
-    trainer.trainStep();
-    const diverged = await this.#readLosses(trainer, 0);
-    await this.#evaluate();
-    if (diverged) this.#post({ type: 'state', running: false, message: diverged.message });
-  }
-
   /**
    * Snapshots the state at this step boundary and saves it in the background. The only work
    * on the step path is an evaluation (if stale) and cloning the tensors on the device.
    */
   async #saveAtBoundary(reason: SaveReason): Promise<void> {
-    this.#saveRequest = null;
     const trainer = this.#trainer;
     const run = this.#run;
     if (!trainer || !run?.lock || !this.#backend || !this.#persistence.store) return;
@@ -427,16 +337,6 @@ export class TrainingSession {
     const captured: CapturedState = await trainer.captureState();
     this.#stepAtLastSave = trainer.step;
     void this.#persistence.save(captured, { runId: run.id, runName: run.name, config: trainer.config, backend: this.#backend.name }, reason);
-  }
-
-  /** Reads pending losses, posts them, and reports the first non-finite one. */
-  async #readLosses(trainer: Trainer, stepsPerSec: number): Promise<TrainingDivergedError | null> {
-    const losses = await trainer.readLosses();
-    if (losses.length === 0) return null;
-    const bad = losses.findIndex((loss) => !Number.isFinite(loss));
-    const diverged = bad === -1 ? null : new TrainingDivergedError(trainer.step - losses.length + 1 + bad);
-    this.#post({ type: 'progress', step: trainer.step, epoch: trainer.epoch, losses, learningRate: trainer.learningRate, stepsPerSec }, [losses.buffer]);
-    return diverged;
   }
 
   async #evaluate(): Promise<void> {
