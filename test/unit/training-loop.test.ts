@@ -1,0 +1,116 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { defaultConfig } from '../../src/lib/engine/config.ts';
+import { buildDataset } from '../../src/lib/datasets/registry.ts';
+import { Trainer } from '../../src/lib/engine/trainer.ts';
+import { TrainingLoop, type TrainingLoopHost } from '../../src/lib/worker/training-loop.ts';
+import type { SaveReason, WorkerEvent } from '../../src/lib/worker/protocol.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** A host that records what the loop asked for, at which step. */
+function recordingHost(trainer: Trainer, options: { maySave?: boolean } = {}) {
+  const saves: { reason: SaveReason; step: number }[] = [];
+  const events: WorkerEvent[] = [];
+  const errors: unknown[] = [];
+  const host: TrainingLoopHost = {
+    post: (event) => void events.push(event),
+    evaluate: async () => void (await trainer.evaluate()),
+    saveAtBoundary: async (reason) => void saves.push({ reason, step: trainer.step }),
+    maySave: () => options.maySave ?? true,
+    reportError: (error) => void errors.push(error),
+  };
+  const states = () => events.filter((e): e is Extract<WorkerEvent, { type: 'state' }> => e.type === 'state');
+  return { host, saves, events, errors, states };
+}
+
+let trainer: Trainer | null = null;
+afterEach(() => {
+  trainer?.dispose();
+  trainer = null;
+});
+
+function spiralTrainer(overrides: Partial<ReturnType<typeof defaultConfig>> = {}): Trainer {
+  const config = { ...defaultConfig('classify2d'), ...overrides };
+  trainer = Trainer.create(config, buildDataset(config));
+  return trainer;
+}
+
+/** Resolves once the loop has posted its "stopped" state. */
+async function untilStopped(loop: TrainingLoop, states: () => { running: boolean }[]): Promise<void> {
+  while (loop.running || !states().some((s) => !s.running)) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('TrainingLoop', () => {
+  it('pauses at Stop at step, says so, and saves once with reason "pause" at that step', async () => {
+    const t = spiralTrainer();
+    const { host, saves, states, errors } = recordingHost(t);
+    const loop = new TrainingLoop(host);
+    loop.autosaveMs = 0;
+    loop.stopAt = 25;
+    loop.start(t);
+    await untilStopped(loop, states);
+    await loop.stop();
+    expect(errors).toEqual([]);
+    expect(t.step).toBe(25);
+    expect(states().at(-1)).toEqual({ type: 'state', running: false, message: 'Paused at step 25, as set in Stop at step.' });
+    expect(saves).toEqual([{ reason: 'pause', step: 25 }]);
+  });
+
+  it('takes a requested save at the next step boundary, with its reason, and not again at the pause', async () => {
+    const t = spiralTrainer();
+    const { host, saves, states } = recordingHost(t);
+    const loop = new TrainingLoop(host);
+    loop.autosaveMs = 0;
+    loop.start(t);
+    while (t.step < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    loop.requestSave('manual');
+    while (saves.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await loop.stop();
+    await untilStopped(loop, states);
+    expect(saves[0].reason).toBe('manual');
+    expect(saves[0].step).toBeGreaterThanOrEqual(5);
+    // The pause that ended the loop saves once more, as a pause.
+    expect(saves.slice(1)).toEqual([{ reason: 'pause', step: t.step }]);
+  });
+
+  it('does not save on pause when the host may not save (device lost, run taken by another tab)', async () => {
+    const t = spiralTrainer();
+    const { host, saves, states } = recordingHost(t, { maySave: false });
+    const loop = new TrainingLoop(host);
+    loop.autosaveMs = 0;
+    loop.stopAt = 3;
+    loop.start(t);
+    await untilStopped(loop, states);
+    await loop.stop();
+    expect(t.step).toBe(3);
+    expect(saves).toEqual([]);
+  });
+
+  it('stops at the first non-finite loss with a message naming its step, and does not save', async () => {
+    // A learning rate this large makes the spiral MLP's loss overflow within a few steps.
+    const t = spiralTrainer({ learningRate: 1e30 });
+    const { host, saves, states } = recordingHost(t);
+    const loop = new TrainingLoop(host);
+    loop.autosaveMs = 0;
+    loop.stopAt = 200;
+    loop.start(t);
+    await untilStopped(loop, states);
+    await loop.stop();
+    const message = states().at(-1)?.message ?? '';
+    expect(message).toMatch(/^The loss became NaN or infinite at step \d+\./);
+    expect(t.step).toBeLessThan(200);
+    expect(saves).toEqual([]);
+  });
+
+  it('steps once while paused, and not while running', async () => {
+    const t = spiralTrainer();
+    const { host } = recordingHost(t);
+    const loop = new TrainingLoop(host);
+    await loop.stepOnce(t);
+    await loop.stepOnce(t);
+    expect(t.step).toBe(2);
+  });
+});
