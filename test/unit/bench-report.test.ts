@@ -2,6 +2,7 @@
 // results.json malformed (the only way the benchmark fails, besides a crash).
 import { describe, expect, it } from 'vitest';
 import { findProblems, formatTable, goalFor, readbackShare, requiredKeys, type BenchResults, type Figures } from '../../bench/report.ts';
+import { repeatsAt } from '../../bench/checkpoint-bench.ts';
 
 const machine: BenchResults['machine'] = {
   userAgent: 'HeadlessChrome/156',
@@ -69,5 +70,12 @@ describe('results.json validation', () => {
     expect(row('train.spiralMlp.webgpu.ratio')).toEqual(['train.spiralMlp.webgpu.ratio', '1.10', '≥ 1.3 (readback-bound)', 'NO']);
     expect(row('train.spiralMlp.cpu.ratio')).toEqual(['train.spiralMlp.cpu.ratio', '1.10', '≥ 1.0', 'yes']);
     expect(row('checkpoint.1.saveVsRawPut')).toEqual(['checkpoint.1.saveVsRawPut', '0.40', '≥ 0.5', 'NO']);
+  });
+});
+
+describe('runs per checkpoint figure', () => {
+  it('never goes below the minimum, and gives the short small-size runs more, up to five times it', () => {
+    expect([1, 16, 64, 256].map((size) => repeatsAt(size, 5))).toEqual([25, 20, 5, 5]);
+    expect(repeatsAt(1, 1)).toBe(5);
   });
 });
