@@ -43,16 +43,22 @@ async function untilStopped(loop: TrainingLoop, states: () => { running: boolean
   while (loop.running || !states().some((s) => !s.running)) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+/** Trains with autosave off until the loop pauses by itself (Stop at, or a diverged loss). */
+async function trainUntilPaused(t: Trainer, stopAt: number, hostOptions: { maySave?: boolean } = {}) {
+  const recorded = recordingHost(t, hostOptions);
+  const loop = new TrainingLoop(recorded.host);
+  loop.autosaveMs = 0;
+  loop.stopAt = stopAt;
+  loop.start(t);
+  await untilStopped(loop, recorded.states);
+  await loop.stop();
+  return recorded;
+}
+
 describe('TrainingLoop', () => {
   it('pauses at Stop at step, says so, and saves once with reason "pause" at that step', async () => {
     const t = spiralTrainer();
-    const { host, saves, states, errors } = recordingHost(t);
-    const loop = new TrainingLoop(host);
-    loop.autosaveMs = 0;
-    loop.stopAt = 25;
-    loop.start(t);
-    await untilStopped(loop, states);
-    await loop.stop();
+    const { saves, states, errors } = await trainUntilPaused(t, 25);
     expect(errors).toEqual([]);
     expect(t.step).toBe(25);
     expect(states().at(-1)).toEqual({ type: 'state', running: false, message: 'Paused at step 25, as set in Stop at step.' });
@@ -78,13 +84,7 @@ describe('TrainingLoop', () => {
 
   it('does not save on pause when the host may not save (device lost, run taken by another tab)', async () => {
     const t = spiralTrainer();
-    const { host, saves, states } = recordingHost(t, { maySave: false });
-    const loop = new TrainingLoop(host);
-    loop.autosaveMs = 0;
-    loop.stopAt = 3;
-    loop.start(t);
-    await untilStopped(loop, states);
-    await loop.stop();
+    const { saves } = await trainUntilPaused(t, 3, { maySave: false });
     expect(t.step).toBe(3);
     expect(saves).toEqual([]);
   });
@@ -92,13 +92,7 @@ describe('TrainingLoop', () => {
   it('stops at the first non-finite loss with a message naming its step, and does not save', async () => {
     // A learning rate this large makes the spiral MLP's loss overflow within a few steps.
     const t = spiralTrainer({ learningRate: 1e30 });
-    const { host, saves, states } = recordingHost(t);
-    const loop = new TrainingLoop(host);
-    loop.autosaveMs = 0;
-    loop.stopAt = 200;
-    loop.start(t);
-    await untilStopped(loop, states);
-    await loop.stop();
+    const { saves, states } = await trainUntilPaused(t, 200);
     const message = states().at(-1)?.message ?? '';
     expect(message).toMatch(/^The loss became NaN or infinite at step \d+\./);
     expect(t.step).toBeLessThan(200);
