@@ -21,15 +21,14 @@ const CHECKPOINT_BYTES = 16_000_000;
 /**
  * Kills aimed at the temp writes meet one temp transaction per chunk (two for a 16 MB save),
  * so that a kill can leave a save's chunks half written: the state the sweeper must clean up.
- * Sessions whose kill is aimed at the commit save with the app's default, one transaction
- * for all the chunks and one for the manifest after them, which a kill leaves with none,
- * all, or all but the manifest.
+ * Sessions whose kill is aimed at the commit save with the app's default: the manifest and
+ * all the chunks in one transaction, which a kill leaves all there or not at all.
  */
 const tempBatchBytesFor = (aimedAt: Kill['aimedAt']) => (aimedAt === 'write' ? 1 : undefined);
 /** Session r saves steps r * STEPS_PER_SESSION + 1, + 2, ...: unique, and increasing across sessions. */
 const STEPS_PER_SESSION = 100;
 
-type Phase = 'write' | 'verify' | 'commit';
+type Phase = 'encode' | 'write' | 'verify' | 'commit';
 /** What the page reports while it saves; `committed` is sent after save() resolved. */
 interface SaveEvent {
   step: number;

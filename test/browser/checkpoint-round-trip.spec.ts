@@ -105,7 +105,7 @@ test('the store works inside a Web Worker, with no window and no DOM', async ({ 
   expect(result).toEqual({
     hasWindow: false,
     hasDocument: false,
-    phases: ['write', 'verify', 'commit'],
+    phases: ['encode', 'write', 'verify', 'commit'],
     unfinishedSaves: 0,
     step: 7,
     same: true,

@@ -3,7 +3,7 @@
  * is the part of a save that may await crypto and copy bytes, before any transaction opens.
  */
 import { CheckpointInputError, NonFiniteCheckpointError } from './errors.ts';
-import type { CheckpointInput, ChunkEntry, Manifest, TensorData, TensorEntry } from './types.ts';
+import type { CheckpointInput, ChunkEntry, Manifest, SaveProgress, TensorData, TensorEntry } from './types.ts';
 
 /** The `format` field of every manifest. */
 export const MANIFEST_FORMAT = 'webgpu-playground/checkpoint';
@@ -34,6 +34,7 @@ export interface EncodeOptions {
   id: string;
   chunkSize?: number;
   createdAt?: number;
+  onProgress?: (progress: SaveProgress) => void;
 }
 
 export async function sha256Hex(bytes: BufferSource): Promise<string> {
@@ -45,28 +46,11 @@ export function manifestSha256(manifest: Manifest): Promise<string> {
   return sha256Hex(new TextEncoder().encode(JSON.stringify(manifest)));
 }
 
-/** A checkpoint cut into chunks, before they are hashed: what a save can start writing. */
-export interface LaidOutCheckpoint {
-  chunkSize: number;
-  totalBytes: number;
-  tensors: TensorEntry[];
-  /** As in EncodedCheckpoint: views of the tensors' values where a chunk lies inside one. */
-  chunks: Uint8Array<ArrayBuffer>[];
-}
-
 /**
  * Lays the tensors out back to back in one byte stream, cuts the stream into chunks of
  * `chunkSize` bytes and hashes each chunk. Refuses NaN and Infinity before anything is written.
  */
 export async function encodeCheckpoint(input: CheckpointInput, options: EncodeOptions): Promise<EncodedCheckpoint> {
-  return describeCheckpoint(input, layOutCheckpoint(input, options), options);
-}
-
-/**
- * The first, synchronous half of encodeCheckpoint: checks the input (throws
- * CheckpointInputError or NonFiniteCheckpointError) and cuts it into chunks, without hashing.
- */
-export function layOutCheckpoint(input: CheckpointInput, options: Pick<EncodeOptions, 'chunkSize'> = {}): LaidOutCheckpoint {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   validateInput(input, chunkSize);
 
@@ -84,16 +68,19 @@ export function layOutCheckpoint(input: CheckpointInput, options: Pick<EncodeOpt
     });
     totalBytes += length;
   }
-  return { chunkSize, totalBytes, tensors, chunks: layOutChunks(input.tensors, tensors, totalBytes, chunkSize) };
-}
 
-/** The second half of encodeCheckpoint: hashes the chunks and writes the manifest. */
-export async function describeCheckpoint(input: CheckpointInput, laidOut: LaidOutCheckpoint, options: EncodeOptions): Promise<EncodedCheckpoint> {
-  const { chunkSize, totalBytes, tensors, chunks } = laidOut;
-  // One chunk at a time: Chromium computes digest() synchronously on the calling thread
-  // (measured: the call itself takes the ~10 ms an 8 MiB hash costs), so side by side gains nothing.
+  const chunks = layOutChunks(input.tensors, tensors, totalBytes, chunkSize);
+
+  // One chunk at a time: Chromium computes digest() synchronously on the calling thread (the
+  // call itself takes the ~10 ms an 8 MiB hash costs), and 8 × 8 MiB hashed side by side took
+  // 80 ms against 64 ms one after another (more memory in flight, nothing gained).
+  let hashed = 0;
   const entries: ChunkEntry[] = [];
-  for (const chunk of chunks) entries.push({ size: chunk.byteLength, sha256: await sha256Hex(chunk) });
+  for (const chunk of chunks) {
+    entries.push({ size: chunk.byteLength, sha256: await sha256Hex(chunk) });
+    hashed += chunk.byteLength;
+    options.onProgress?.({ phase: 'encode', bytesDone: hashed, bytesTotal: totalBytes });
+  }
 
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,

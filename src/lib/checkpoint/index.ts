@@ -6,7 +6,6 @@ export { openCheckpointStore, CheckpointStore, type CheckpointStoreOptions } fro
 export { snapshotTensors } from './snapshot.ts';
 export {
   encodeCheckpoint,
-  layOutCheckpoint,
   decodeTensors,
   findLayoutProblem,
   sha256Hex,
@@ -17,7 +16,7 @@ export {
   type EncodedCheckpoint,
   type EncodeOptions,
 } from './codec.ts';
-export { saveCheckpoint, writeTemp, writeTempChunks, writeTempManifest, verifyTemp, commitSave, deleteTempSave, storageEstimate, type SaveOptions, type CommittedSave } from './save.ts';
+export { saveCheckpoint, writeTemp, verifyTemp, commitSave, deleteTempSave, storageEstimate, type SaveOptions, type CommittedSave } from './save.ts';
 export { sweep, sweepOrphanedTemp, sweepOrphanChunks, DEFAULT_MAX_TEMP_AGE_MS, type SweepOptions } from './sweep.ts';
 export { loadCheckpoint, loadLatestIntact, markCorrupt } from './load.ts';
 export { choosePointers, chooseRetained, DEFAULT_RETAIN } from './retention.ts';

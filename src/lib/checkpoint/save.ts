@@ -2,16 +2,14 @@
  * The save protocol. Each numbered step is its own function so tests can run, pause or
  * break it alone; saveCheckpoint() runs them in order:
  *   1. snapshot   (snapshot.ts, done by the caller at a step boundary)
- *   2. encode     check the input and cut it into chunks; SHA-256 each chunk into a manifest
- *   3. writeTemp  every chunk, then the manifest, into `temp` under a fresh save id
+ *   2. encode     chunks + SHA-256 + manifest, before any transaction opens
+ *   3. writeTemp  the manifest, then every chunk, into `temp` under a fresh save id
  *   4. verifyTemp read every temp record back and check size and SHA-256
  *   5. commitSave one strict transaction: temp -> chunks, manifest, run pointers, retention
- * Hashing (2) runs while the chunks are written (3): the browser hashes on its own thread and
- * IndexedDB writes in another process, so neither waits for the other. Steps 3-5 run while
- * holding the Web Lock `ckpt-save:<saveId>`, which tells the sweeper in any tab that this
- * save is alive.
+ * Steps 2-5 run while holding the Web Lock `ckpt-save:<saveId>`, which tells the sweeper
+ * in any tab that this save is alive.
  */
-import { describeCheckpoint, layOutCheckpoint, manifestSha256 as hashManifest, sha256Hex, type EncodedCheckpoint } from './codec.ts';
+import { encodeCheckpoint, manifestSha256 as hashManifest, sha256Hex, type EncodedCheckpoint } from './codec.ts';
 import { CheckpointSaveError, CheckpointVerifyError } from './errors.ts';
 import { withSaveLock } from './locks.ts';
 import { describeSaveFailure } from './messages.ts';
@@ -41,38 +39,28 @@ export async function saveCheckpoint(db: PlaygroundDBConnection, input: Checkpoi
   const retain = options.retain ?? DEFAULT_RETAIN;
   assertRetain(retain);
   const saveId = crypto.randomUUID();
-  // A bad input (NaN, wrong shapes) throws here, before anything is written.
-  const laidOut = layOutCheckpoint(input, { chunkSize: options.chunkSize });
-  const { totalBytes } = laidOut;
+  // Encoding writes nothing, so it need not wait for the lock: both start at once.
+  const encoding = encodeCheckpoint(input, { id: saveId, chunkSize: options.chunkSize, onProgress: options.onProgress });
+  encoding.catch(() => {}); // Rejections are seen through the await below; this only marks them handled.
   return withSaveLock(saveId, async () => {
+    const encoded = await encoding;
+    const total = encoded.manifest.totalBytes;
     try {
-      // The chunks' puts go out first, then hashing starts, so that part of the hashing runs
-      // while the browser process writes. Only part: Chromium hashes synchronously on this
-      // thread, and the write needs this thread for its first few milliseconds (a 16 MB write
-      // took 45 ms with this thread idle, 65 ms with it busy for 25 ms right after the puts).
-      // Measured at 16 MB, alternating builds: 135-140 ms against 141-145 ms hashing first.
-      // Hashing in a second worker gained nothing more (write and hash: 54 ms either way).
-      const writing = writeTempChunks(db, saveId, laidOut.chunks, options);
-      const encoded = await describeCheckpoint(input, laidOut, { id: saveId }).catch(async (error: unknown) => {
-        await writing.catch(() => {});
-        throw error;
-      });
-      await writing;
-      await writeTempManifest(db, encoded);
       // Verify only after every write succeeded, not overlapped with the writes (measured ~30%
       // faster): a chunk read back is a Blob that keeps its file, and its quota, alive until
       // garbage collection, so after a full disk mid-write the next save would fail too.
+      await writeTemp(db, encoded, options);
       await verifyTemp(db, encoded, options);
       await options.beforeCommit?.();
-      options.onProgress?.({ phase: 'commit', bytesDone: 0, bytesTotal: totalBytes });
+      options.onProgress?.({ phase: 'commit', bytesDone: 0, bytesTotal: total });
       const { record, run, removedIds } = await commitSave(db, encoded, { retain });
-      options.onProgress?.({ phase: 'commit', bytesDone: totalBytes, bytesTotal: totalBytes });
+      options.onProgress?.({ phase: 'commit', bytesDone: total, bytesTotal: total });
       return { ...toCheckpointSummary(record, run), removedIds };
     } catch (error) {
       // A failed save may cost only itself. If even this cleanup fails, the lock is released
       // right after, so the next sweep removes the records.
       await deleteTempSave(db, saveId).catch(() => {});
-      if (error instanceof DOMException) throw await toSaveError(error, input.step, totalBytes);
+      if (error instanceof DOMException) throw await toSaveError(error, encoded);
       throw error;
     }
   });
@@ -85,62 +73,45 @@ export async function saveCheckpoint(db: PlaygroundDBConnection, input: Checkpoi
  */
 export const TEMP_WRITE_BATCH_BYTES = 64 * 1024 * 1024;
 
-/** Step 3 as tests drive it: every chunk, then the manifest. */
-export async function writeTemp(db: PlaygroundDBConnection, encoded: EncodedCheckpoint, options: TempWriteOptions = {}): Promise<void> {
-  await writeTempChunks(db, encoded.manifest.id, encoded.chunks, options);
-  await writeTempManifest(db, encoded);
-}
-
-export interface TempWriteOptions {
-  onProgress?: (progress: SaveProgress) => void;
-  storedBytes?: StoredBytesKind;
-  tempBatchBytes?: number;
-}
-
 /**
- * Step 3a: the chunks, in transactions of up to `tempBatchBytes`. They need no hashes yet, so
- * this runs while the save hashes. Progress counts each put as it succeeds.
+ * Step 3. The manifest goes first, in the first transaction, so a sweeper can size any
+ * chunks a killed save left. Progress counts each put as it succeeds; the phase ends when
+ * the last transaction has committed.
  */
-export async function writeTempChunks(
+export async function writeTemp(
   db: PlaygroundDBConnection,
-  saveId: string,
-  chunks: Uint8Array<ArrayBuffer>[],
-  options: TempWriteOptions = {},
+  encoded: EncodedCheckpoint,
+  options: { onProgress?: (progress: SaveProgress) => void; storedBytes?: StoredBytesKind; tempBatchBytes?: number } = {},
 ): Promise<void> {
+  const { manifest, manifestSha256, chunks } = encoded;
   const kind = options.storedBytes ?? DEFAULT_STORED_BYTES_KIND;
   const batchBytes = options.tempBatchBytes ?? TEMP_WRITE_BATCH_BYTES;
-  const totalBytes = chunks.reduce((sum, c) => sum + c.byteLength, 0);
   const createdAt = Date.now();
   let written = 0;
-  const report = () => options.onProgress?.({ phase: 'write', bytesDone: written, bytesTotal: totalBytes });
+  const report = () => options.onProgress?.({ phase: 'write', bytesDone: written, bytesTotal: manifest.totalBytes });
   report();
   let next = 0;
-  while (next < chunks.length) {
+  do {
     const first = next;
     let bytes = 0;
     while (next < chunks.length && (next === first || bytes + chunks[next].byteLength <= batchBytes)) bytes += chunks[next++].byteLength;
     const tx = db.transaction('temp', 'readwrite');
-    await inTransaction(tx, () =>
-      Promise.all(
-        chunks.slice(first, next).map((chunk, k) =>
-          tx.store.put({ saveId, part: first + k, createdAt, data: toStoredBytes(chunk, kind) }).then(() => {
-            written += chunk.byteLength;
+    await inTransaction(tx, () => {
+      const puts: Promise<unknown>[] = [];
+      if (first === 0) puts.push(tx.store.put({ saveId: manifest.id, part: 'manifest', createdAt, manifest, manifestSha256 }));
+      for (let i = first; i < next; i++) {
+        const size = chunks[i].byteLength;
+        const data = toStoredBytes(chunks[i], kind);
+        puts.push(
+          tx.store.put({ saveId: manifest.id, part: i, createdAt, data }).then(() => {
+            written += size;
             report();
           }),
-        ),
-      ),
-    );
-  }
-}
-
-/**
- * Step 3b: the manifest, last, once the hashes are known. A temp save without one never got
- * past its writes; the sweeper sizes its chunks from the records themselves.
- */
-export async function writeTempManifest(db: PlaygroundDBConnection, encoded: Pick<EncodedCheckpoint, 'manifest' | 'manifestSha256'>): Promise<void> {
-  const { manifest, manifestSha256 } = encoded;
-  const tx = db.transaction('temp', 'readwrite');
-  await inTransaction(tx, () => tx.store.put({ saveId: manifest.id, part: 'manifest', createdAt: Date.now(), manifest, manifestSha256 }));
+        );
+      }
+      return Promise.all(puts);
+    });
+  } while (next < chunks.length);
 }
 
 /**
@@ -178,7 +149,7 @@ export async function verifyTemp(
     if (!record || record.part === 'manifest') throw fail(`chunk ${i} is missing`);
     const size = storedSize(record.data);
     if (size !== expected.size) throw fail(`chunk ${i} has ${size} bytes instead of ${expected.size}`);
-    // Only a Blob handle so far: its bytes are read here, and the handle dropped.
+    // Only a Blob handle so far: its bytes are read here, one chunk at a time.
     scratch = await readInto(record.data, scratch, 0, size);
     records[i] = undefined;
     if ((await sha256Hex(new Uint8Array(scratch, 0, size))) !== expected.sha256) throw fail(`chunk ${i} does not match its SHA-256`);
@@ -257,8 +228,9 @@ function newRun(id: string, now: number): RunRecord {
 }
 
 /** Wraps a DOMException from IndexedDB with the size, the free space and what to do. */
-async function toSaveError(cause: DOMException, step: number, totalBytes: number): Promise<CheckpointSaveError> {
+async function toSaveError(cause: DOMException, encoded: EncodedCheckpoint): Promise<CheckpointSaveError> {
   const estimate = await storageEstimate();
+  const { step, totalBytes } = encoded.manifest;
   const free = estimate ? Math.max(0, estimate.quota - estimate.usage) : null;
   return new CheckpointSaveError(describeSaveFailure(cause, step, totalBytes, estimate), cause, totalBytes, free);
 }

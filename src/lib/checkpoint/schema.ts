@@ -50,7 +50,7 @@ export interface TempChunkRecord {
   data: StoredBytes;
 }
 
-/** Written after the save's chunks, once they are hashed; verify checks them against it. */
+/** Written before any chunk, so every temp chunk has a manifest beside it that sizes it. */
 export interface TempManifestRecord {
   saveId: string;
   part: 'manifest';

@@ -52,18 +52,14 @@ export async function sweepOrphanedTemp(
     for (const saveId of listed) {
       if (live?.has(saveId)) continue;
       const manifestRecord = (await tx.store.get([saveId, 'manifest'])) as TempManifestRecord | undefined;
-      if (!live) {
-        // The manifest comes last; until it is written, the first chunk dates the save.
-        const dated = manifestRecord ?? (await tx.store.get(tempRange(saveId)));
-        if (dated && now - dated.createdAt < maxAge) continue;
-      }
+      if (!live && manifestRecord && now - manifestRecord.createdAt < maxAge) continue;
       const parts = (await tx.store.getAllKeys(tempRange(saveId))).map(([, part]) => part);
       // The save committed or cleaned up after the listing above.
       if (parts.length === 0) continue;
       for (const part of parts) {
         if (part === 'manifest') continue;
-        // The manifest sizes each chunk without fetching it; a save killed before its
-        // manifest was written has only its records to go by.
+        // The manifest sizes each chunk without reading it; it is only missing in stores
+        // written by something other than writeTemp().
         const size = manifestRecord?.manifest.chunks[part]?.size;
         tempBytes += size ?? storedSizeOf(await tx.store.get([saveId, part]));
       }

@@ -72,9 +72,9 @@ export interface Manifest {
   chunks: ChunkEntry[];
 }
 
-/** One step of a save, reported in order: write (chunks are hashed meanwhile), verify, commit. */
+/** One step of a save, reported in order: encode, write, verify, commit. */
 export interface SaveProgress {
-  phase: 'write' | 'verify' | 'commit';
+  phase: 'encode' | 'write' | 'verify' | 'commit';
   bytesDone: number;
   bytesTotal: number;
 }
