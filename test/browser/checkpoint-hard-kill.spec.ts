@@ -124,7 +124,7 @@ test('SIGKILL during temp writes or the commit never costs a committed checkpoin
           targetStep: firstStep + Math.floor(Math.random() * 2),
           aimedAt,
           tempBatchBytes: tempBatchBytesFor(aimedAt),
-          delayMs: Math.random() * (aimedAt === 'write' ? 0.4 : 0.8) * typical,
+          delayMs: Math.random() * 0.8 * typical,
           onCommitted: (step) => (confirmed = step),
           durations,
         }),
@@ -190,11 +190,9 @@ function killDuringSave(
         options.onCommitted(event.step);
         options.durations.commit.push(event.at - startOf(event.step, 'commit'));
       }
-      if (event.phase === 'verify' && event.bytesDone === 0) options.durations.write.push(event.at - startOf(event.step, 'write'));
-      // Aimed at the writes, the kill waits for the first chunk to be written, so that it
-      // falls in the second chunk's transaction and leaves the save half written.
-      const aimsHere = event.phase === aimedAt && (aimedAt !== 'write' || event.bytesDone > 0);
-      if (aimed || event.step !== targetStep || !aimsHere) return;
+      // Write times aim the write kills, so only writes batched as those are count.
+      if (aimedAt === 'write' && event.phase === 'verify' && event.bytesDone === 0) options.durations.write.push(event.at - startOf(event.step, 'write'));
+      if (aimed || event.step !== targetStep || event.phase !== aimedAt) return;
       aimed = true;
       setTimeout(() => {
         killed = true;
