@@ -35,6 +35,7 @@ export interface TrainingLoopHost {
 export class TrainingLoop {
   /** Pause once the trainer reaches this step; 0 means never. */
   stopAt = 0;
+  /** Autosave after this much training time, in ms; 0 turns autosave off. */
   autosaveMs = DEFAULT_AUTOSAVE_MS;
   readonly #host: TrainingLoopHost;
   #running = false;
@@ -62,7 +63,7 @@ export class TrainingLoop {
     this.#running = false;
   }
 
-  /** Pauses and waits until the loop, and the save that ends it, have finished. */
+  /** Pauses and waits until the loop has ended, with the pause's snapshot taken (its write goes on in the background). */
   async stop(): Promise<void> {
     this.#running = false;
     await this.#loop;
