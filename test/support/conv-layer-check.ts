@@ -36,7 +36,10 @@ export async function compareWithStockConv(cases: ConvCase[]): Promise<ConvDiffe
       const wrt = c.isInput ? [kernel, bias] : [x, kernel, bias];
       const grads = tf.grads((...args: tf.Tensor[]) => {
         const [input, w, b] = c.isInput ? [x, ...args] : args;
-        return tf.sum(tf.mul(conv(input as tf.Tensor4D, w as tf.Tensor4D, b), dy));
+        // As in a network, the layer's input is made inside the differentiated function, so
+        // tfjs disposes it before the backward pass unless the layer saved it.
+        const made = tf.mul(input, tf.scalar(1)) as tf.Tensor4D;
+        return tf.sum(tf.mul(conv(made, w as tf.Tensor4D, b), dy));
       })(wrt);
       const [dx, dw, db] = c.isInput ? [null, ...grads] : grads;
       return { out: conv(x, kernel, bias), dx, dw, db };

@@ -10,8 +10,10 @@ import * as tf from '@tensorflow/tfjs';
  * - CPU: tfjs reduces the bias gradient with Sum, which transposes first: 17 + 9 ms of a
  *   ~195 ms step for the two layers. A matMul with a row of ones gives it in ~3 ms.
  *
- * The kernel and input gradients still come from tfjs's own kernels. Elsewhere (WebGL,
- * WebGPU's later layers) this is tfjs's fused conv2d, gradient and all.
+ * The kernel and input gradients run tfjs's Conv2DBackpropFilter and Conv2DBackpropInput
+ * kernels (on the CPU, the filter kernel is the app's bit-identical replacement registered in
+ * forward.ts). Elsewhere (WebGL, WebGPU's later layers) this is tfjs's fused conv2d, gradient
+ * and all.
  *
  * `isInput`: the layer's input is data, so no gradient is computed for it.
  */
@@ -36,9 +38,11 @@ export function convRelu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor, i
     const save = args.pop() as tf.GradSaveFunc;
     const [input, w, b] = (isInput ? [x, ...args] : args) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor];
     const y = forward(input, w, b);
-    save([y]);
-    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [saved]: tf.Tensor[]) => {
-      const { dx, dw, db } = gradients(input, w, saved, dy as tf.Tensor);
+    // The input too: tfjs disposes what the forward pass made (the previous layer's output)
+    // before the backward pass, and keeps only what is saved.
+    save([y, input]);
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [savedY, savedInput]: tf.Tensor[]) => {
+      const { dx, dw, db } = gradients(savedInput as tf.Tensor4D, w, savedY, dy as tf.Tensor);
       return isInput ? [dw, db] : [dx!, dw, db];
     };
     return { value: y, gradFunc };

@@ -7,8 +7,8 @@ import { cpuKernelOverride, type CpuBackend } from './cpu-kernel-override.ts';
  * on a 2-core machine, almost all of it here. This kernel sums the same products in the same
  * order into float64 and rounds to float32 once, exactly like the stock kernel, so its output
  * is bit-identical (expectSameAsStockKernel checks it; a unit test runs that) and a run on the
- * CPU backend gives the same numbers either way. It handles NHWC with dilation 1, what
- * forward.ts uses; any other call goes to the stock kernel.
+ * CPU backend gives the same numbers either way. It handles NHWC, what forward.ts uses (the
+ * kernel has no dilation attribute); any other layout goes to the stock kernel.
  */
 const conv2dBackpropFilterFast: tf.KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
