@@ -114,7 +114,10 @@ export async function readInto(source: StoredBytes, buffer: ArrayBuffer, offset:
       const { value, done } = await reader.read(new Uint8Array(buffer, offset + filled, size - filled)).catch((error: unknown) => {
         // A Blob stream whose file cannot be read fails with TypeError "network error" (Chromium,
         // file gone from disk), where arrayBuffer() says NotFoundError: both mean unreadable.
-        throw error instanceof DOMException ? error : new DOMException(`Reading the stored chunk failed (${String(error)}).`, 'NotReadableError');
+        // Anything else (a RangeError from a wrong view, say) is a bug, not damage: it passes
+        // through, so that an intact checkpoint is never marked corrupt for it.
+        if (error instanceof TypeError) throw new DOMException(`Reading the stored chunk failed (${error.message}).`, 'NotReadableError');
+        throw error;
       });
       if (done || !value) throw new DOMException(`The stored chunk ended after ${filled} of its ${size} bytes.`, 'NotReadableError');
       buffer = value.buffer as ArrayBuffer;
