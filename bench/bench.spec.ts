@@ -1,6 +1,6 @@
 // `npm run bench`: measures our speed claims the way a user would compare tools, and writes
-// bench/results.json. Every figure is the median of REPEATS runs after a warm-up, and every
-// comparison is a ratio within this run, because these machines are shared and noisy. It
+// bench/results.json. Every figure is a median of at least REPEATS runs after a warm-up (a few
+// are maxima, named so), and every comparison is a ratio within this run, because these machines are shared and noisy. It
 // reports; it fails only on a crash or on results with a missing or unusable figure.
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,7 @@
 // Measures the checkpoint store in the browser it runs in, against plain IndexedDB and
 // against tfjs's own IndexedDB model store. Runs in the test harness page
 // (window.lib.checkpointBench.runCheckpointBench) through Playwright; see
-// test/browser/checkpoint-bench.spec.ts. A later `npm run bench` can call the same function.
+// test/browser/checkpoint-bench.spec.ts, and from bench/bench.spec.ts for `npm run bench`.
 import * as tf from '@tensorflow/tfjs';
 import { deleteDB, openDB } from 'idb';
 import {
@@ -44,6 +44,8 @@ export interface TfjsThroughput extends Throughput {
    * Until model.save() resolved. tfjs resolves on its put request's success, before the
    * transaction commits, so at that moment the model is not yet stored: a crash then loses it.
    * `saveMiBps` is timed until the transaction has committed, like every other save here.
+   * tfjs commits with the browser's default durability (relaxed in Chromium), ours and the
+   * raw put with 'strict', which also waits for the disk.
    */
   saveResolvedMiBps: number;
 }

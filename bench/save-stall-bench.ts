@@ -56,7 +56,7 @@ export async function runSaveStallBench(options: SaveStallOptions): Promise<Save
   await persistence.open();
   if (!persistence.store) throw new Error('The checkpoint store could not be opened in the harness page, so no save can be timed.');
   const meta: CheckpointMeta = { runId: 'bench-save-stall', runName: 'Save stall bench', config: STALL_CONFIG, backend: backend.name };
-  /** What TrainingSession#saveAtBoundary does on the step path; the rest runs in the background. */
+  /** What the worker's saveAtBoundary (session.ts) does on the step path; the rest runs in the background. */
   const startSave = async () => {
     const captured = await trainer.captureState();
     const bytes = captured.tensors.reduce((sum, t) => sum + t.tensor.size * 4, 0);

@@ -190,7 +190,7 @@ function killDuringSave(
         options.onCommitted(event.step);
         options.durations.commit.push(event.at - startOf(event.step, 'commit'));
       }
-      // Write times aim the write kills, so only writes batched as those are count.
+      // Write times aim the write kills, so only writes batched like theirs are counted.
       if (aimedAt === 'write' && event.phase === 'verify' && event.bytesDone === 0) options.durations.write.push(event.at - startOf(event.step, 'write'));
       if (aimed || event.step !== targetStep || event.phase !== aimedAt) return;
       aimed = true;

@@ -6,8 +6,9 @@
  *   3. writeTemp  the manifest, then every chunk, into `temp` under a fresh save id
  *   4. verifyTemp read every temp record back and check size and SHA-256
  *   5. commitSave one strict transaction: temp -> chunks, manifest, run pointers, retention
- * Steps 2-5 run while holding the Web Lock `ckpt-save:<saveId>`, which tells the sweeper
- * in any tab that this save is alive.
+ * Steps 3-5 run while holding the Web Lock `ckpt-save:<saveId>`, which tells the sweeper
+ * in any tab that this save is alive. Encoding (2) starts while the lock is being requested:
+ * it writes nothing.
  */
 import { encodeCheckpoint, manifestSha256 as hashManifest, sha256Hex, type EncodedCheckpoint } from './codec.ts';
 import { CheckpointSaveError, CheckpointVerifyError } from './errors.ts';
@@ -103,7 +104,7 @@ export async function writeTemp(
         const size = chunks[i].byteLength;
         const data = toStoredBytes(chunks[i], kind);
         puts.push(
-          tx.store.put({ saveId: manifest.id, part: i, createdAt, data }).then(() => {
+          tx.store.put({ saveId: manifest.id, part: i, data }).then(() => {
             written += size;
             report();
           }),

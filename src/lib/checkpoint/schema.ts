@@ -46,7 +46,6 @@ export interface ChunkRecord {
 export interface TempChunkRecord {
   saveId: string;
   part: number;
-  createdAt: number;
   data: StoredBytes;
 }
 

@@ -154,7 +154,7 @@ export async function flipStoredBit(db: PlaygroundDBConnection, store: 'chunks' 
   bytes[byteOffset] ^= 0x01;
   const data = record.data instanceof Blob ? new Blob([bytes]) : bytes.buffer;
   if (store === 'chunks') await db.put('chunks', { ...(record as { checkpointId: string; index: number }), data });
-  else await db.put('temp', { ...(record as { saveId: string; part: number; createdAt: number }), data });
+  else await db.put('temp', { ...(record as { saveId: string; part: number }), data });
 }
 
 function toArrayBuffer(data: StoredBytes): Promise<ArrayBuffer> | ArrayBuffer {
