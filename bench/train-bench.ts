@@ -11,6 +11,7 @@ import { buildDataset } from '../src/lib/datasets/registry.ts';
 import { decodeMnist, type MnistImages } from '../src/lib/datasets/mnist.ts';
 import { exampleCount, type Dataset } from '../src/lib/datasets/types.ts';
 import { exportLayersModel } from '../src/lib/share/layers-format.ts';
+import { trainOneRound } from '../src/lib/worker/training-loop.ts';
 import type { TensorData } from '../src/lib/checkpoint/types.ts';
 import { median } from './stats.ts';
 
@@ -119,10 +120,9 @@ function stepsPerRun(wanted: number, stepsPerEpoch: number, options: TrainBenchO
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
- * The worker's training loop (TrainingSession#trainLoop) without its messages, evaluations
- * and saves: queue steps, read their losses in one transfer, adapt how many steps go between
- * readbacks, yield. The adapted batch carries over from one call to the next, as it does
- * while the app trains.
+ * The worker's training loop without its messages, evaluations and saves: the app's own
+ * trainOneRound (training-loop.ts) again and again, yielding between rounds. The pacer's
+ * batch carries over from one call to the next, as it does while the app trains.
  */
 export class AppTrainingLoop {
   readonly trainer: Trainer;
@@ -142,11 +142,7 @@ export class AppTrainingLoop {
     const target = trainer.step + steps;
     const start = performance.now();
     while (trainer.step < target) {
-      const started = performance.now();
-      const firstStep = trainer.step;
-      while (trainer.pendingLossCount < this.#pacer.stepsPerRead && trainer.step < target) trainer.trainStep();
-      await trainer.readLosses();
-      this.#pacer.record(trainer.step - firstStep, performance.now() - started);
+      await trainOneRound(trainer, this.#pacer, target);
       await yieldToEventLoop();
     }
     return performance.now() - start;

@@ -16,6 +16,21 @@ export const DEFAULT_AUTOSAVE_MS = 30_000;
 /** Lets queued messages (Pause, Save) in before the next batch of steps. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/**
+ * One round of the step path: queue steps without reading anything back, until the pacer's
+ * batch is full or `stopAt` (0 for none) is reached; read all their losses in one transfer;
+ * let the pacer learn from the time it took. The benchmark times this same function.
+ */
+export async function trainOneRound(trainer: Trainer, pacer: ReadbackPacer, stopAt: number): Promise<{ losses: Float32Array; elapsedMs: number }> {
+  const started = performance.now();
+  const firstStep = trainer.step;
+  while (trainer.pendingLossCount < pacer.stepsPerRead && !(stopAt > 0 && trainer.step >= stopAt)) trainer.trainStep();
+  const losses = await trainer.readLosses();
+  const elapsedMs = performance.now() - started;
+  pacer.record(trainer.step - firstStep, elapsedMs);
+  return { losses, elapsedMs };
+}
+
 /** What the loop needs from the session that owns the trainer and the run. */
 export interface TrainingLoopHost {
   post(event: WorkerEvent, transfer?: Transferable[]): void;
@@ -78,7 +93,7 @@ export class TrainingLoop {
   async stepOnce(trainer: Trainer): Promise<void> {
     if (this.#running) return;
     trainer.trainStep();
-    const diverged = await this.#readLosses(trainer, 0);
+    const diverged = this.#postLosses(trainer, await trainer.readLosses(), 0);
     await this.#host.evaluate();
     if (diverged) this.#host.post({ type: 'state', running: false, message: diverged.message });
   }
@@ -97,13 +112,9 @@ export class TrainingLoop {
     let diverged: TrainingDivergedError | null = null;
     try {
       while (this.#running) {
-        const started = performance.now();
-        const firstStep = trainer.step;
-        while (trainer.pendingLossCount < pacer.stepsPerRead && !this.#reachedStopAt(trainer)) trainer.trainStep();
-        diverged = await this.#readLosses(trainer, pacer.stepsPerSec);
-        const elapsed = performance.now() - started;
-        trainedSinceSaveMs += elapsed;
-        pacer.record(trainer.step - firstStep, elapsed);
+        const { losses, elapsedMs } = await trainOneRound(trainer, pacer, this.stopAt);
+        trainedSinceSaveMs += elapsedMs;
+        diverged = this.#postLosses(trainer, losses, pacer.stepsPerSec);
         if (diverged) {
           message = diverged.message;
           this.#running = false;
@@ -146,9 +157,8 @@ export class TrainingLoop {
     return this.stopAt > 0 && trainer.step >= this.stopAt;
   }
 
-  /** Reads pending losses, posts them, and reports the first non-finite one. */
-  async #readLosses(trainer: Trainer, stepsPerSec: number): Promise<TrainingDivergedError | null> {
-    const losses = await trainer.readLosses();
+  /** Posts losses just read, and reports the first non-finite one. */
+  #postLosses(trainer: Trainer, losses: Float32Array, stepsPerSec: number): TrainingDivergedError | null {
     if (losses.length === 0) return null;
     const bad = losses.findIndex((loss) => !Number.isFinite(loss));
     const diverged = bad === -1 ? null : new TrainingDivergedError(trainer.step - losses.length + 1 + bad);
