@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig } from '../../src/lib/engine/config.ts';
 import { buildDataset } from '../../src/lib/datasets/registry.ts';
@@ -10,21 +10,39 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** A host that records what the loop asked for, at which step. */
+/**
+ * A host that records what the loop asked for, at which step. `nextEvent` resolves at the
+ * first posted event that passes the test; `nextSave` at the next saveAtBoundary call.
+ */
 function recordingHost(trainer: Trainer, options: { maySave?: boolean } = {}) {
   const saves: { reason: SaveReason; step: number }[] = [];
   const events: WorkerEvent[] = [];
   const errors: unknown[] = [];
+  let waiters: { test: (event: WorkerEvent) => boolean; resolve: () => void }[] = [];
+  let saveWaiters: (() => void)[] = [];
   const host: TrainingLoopHost = {
-    post: (event) => void events.push(event),
+    post: (event) => {
+      events.push(event);
+      for (const waiter of waiters.filter((w) => w.test(event))) waiter.resolve();
+      waiters = waiters.filter((w) => !w.test(event));
+    },
     evaluate: async () => void (await trainer.evaluate()),
-    saveAtBoundary: async (reason) => void saves.push({ reason, step: trainer.step }),
+    saveAtBoundary: async (reason) => {
+      saves.push({ reason, step: trainer.step });
+      saveWaiters.forEach((resolve) => resolve());
+      saveWaiters = [];
+    },
     maySave: () => options.maySave ?? true,
     reportError: (error) => void errors.push(error),
   };
+  const nextEvent = (test: (event: WorkerEvent) => boolean) => new Promise<void>((resolve) => waiters.push({ test, resolve }));
+  const nextSave = () => new Promise<void>((resolve) => saveWaiters.push(resolve));
   const states = () => events.filter((e): e is Extract<WorkerEvent, { type: 'state' }> => e.type === 'state');
-  return { host, saves, events, errors, states };
+  return { host, saves, events, errors, states, nextEvent, nextSave };
 }
+
+const isStopped = (event: WorkerEvent) => event.type === 'state' && !event.running;
+const reached = (step: number) => (event: WorkerEvent) => event.type === 'progress' && event.step >= step;
 
 let trainer: Trainer | null = null;
 afterEach(() => {
@@ -38,19 +56,15 @@ function spiralTrainer(overrides: Partial<ReturnType<typeof defaultConfig>> = {}
   return trainer;
 }
 
-/** Resolves once the loop has posted its "stopped" state. */
-async function untilStopped(loop: TrainingLoop, states: () => { running: boolean }[]): Promise<void> {
-  while (loop.running || !states().some((s) => !s.running)) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 /** Trains with autosave off until the loop pauses by itself (Stop at, or a diverged loss). */
 async function trainUntilPaused(t: Trainer, stopAt: number, hostOptions: { maySave?: boolean } = {}) {
   const recorded = recordingHost(t, hostOptions);
   const loop = new TrainingLoop(recorded.host);
   loop.autosaveMs = 0;
   loop.stopAt = stopAt;
+  const stopped = recorded.nextEvent(isStopped);
   loop.start(t);
-  await untilStopped(loop, recorded.states);
+  await stopped;
   await loop.stop();
   return recorded;
 }
@@ -67,15 +81,16 @@ describe('TrainingLoop', () => {
 
   it('takes a requested save at the next step boundary, with its reason, and not again at the pause', async () => {
     const t = spiralTrainer();
-    const { host, saves, states } = recordingHost(t);
+    const { host, saves, nextEvent, nextSave } = recordingHost(t);
     const loop = new TrainingLoop(host);
     loop.autosaveMs = 0;
+    const atFive = nextEvent(reached(5));
     loop.start(t);
-    while (t.step < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    await atFive;
+    const saved = nextSave();
     loop.requestSave('manual');
-    while (saves.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await saved;
     await loop.stop();
-    await untilStopped(loop, states);
     expect(saves[0].reason).toBe('manual');
     expect(saves[0].step).toBeGreaterThanOrEqual(5);
     // The pause that ended the loop saves once more, as a pause.
@@ -101,10 +116,19 @@ describe('TrainingLoop', () => {
 
   it('steps once while paused, and not while running', async () => {
     const t = spiralTrainer();
-    const { host } = recordingHost(t);
+    const { host, nextEvent } = recordingHost(t);
     const loop = new TrainingLoop(host);
     await loop.stepOnce(t);
     await loop.stepOnce(t);
     expect(t.step).toBe(2);
+
+    loop.autosaveMs = 0;
+    const running = nextEvent(reached(3));
+    loop.start(t);
+    await running;
+    const other = { trainStep: vi.fn(), readLosses: vi.fn() };
+    await loop.stepOnce(other as unknown as Trainer);
+    expect(other.trainStep).not.toHaveBeenCalled();
+    await loop.stop();
   });
 });
