@@ -14,6 +14,9 @@ import {
   type CheckpointStore,
   type StoredBytesKind,
 } from '../src/lib/checkpoint/index.ts';
+// Incompressible finite floats: IndexedDB compresses, so zeros would flatter every store.
+import { randomFloats } from '../test/browser/support/checkpoint-helpers.ts';
+import { median } from './stats.ts';
 
 const MiB = 1024 * 1024;
 
@@ -249,19 +252,6 @@ function inputOf(values: Float32Array, step: number): CheckpointInput {
   };
 }
 
-/** Incompressible finite floats: IndexedDB compresses, so zeros would flatter every store. */
-function randomFloats(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let x = seed * 0x9e3779b9 || 1;
-  for (let i = 0; i < count; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = (x >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
-
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await work();
@@ -272,11 +262,6 @@ async function repeat(times: number, work: () => Promise<number>): Promise<numbe
   const out: number[] = [];
   for (let i = 0; i < times; i++) out.push(await work());
   return out;
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 const rate = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
