@@ -1,6 +1,8 @@
-// Step 1 of a save, which bench/checkpoint-bench.ts leaves out: its store.save() starts from
-// values already in memory. Here the app's own snapshot (clone at the step boundary, then
-// snapshotTensors: async data() and dispose) is timed for one tensor of the same size.
+// The two ends bench/checkpoint-bench.ts leaves out: its store.save() starts from values
+// already in memory, and its store.load() ends with typed arrays, where tf.loadLayersModel
+// ends with the weights in tensors. Here the app's own snapshot (clone at the step boundary,
+// then snapshotTensors: async data() and dispose) and the way back into tensors are timed
+// for one tensor of the same size.
 import * as tf from '@tensorflow/tfjs';
 import { snapshotTensors } from '../src/lib/checkpoint/snapshot.ts';
 import { median } from './stats.ts';
@@ -39,4 +41,29 @@ export async function snapshotMs(options: SnapshotBenchOptions): Promise<number>
   } finally {
     weights.dispose();
   }
+}
+
+/**
+ * Median milliseconds to put `sizeMiB` of loaded float32 values back into a model's weights,
+ * after one warm-up: a tensor from the typed array (as checkpoint-state.ts fromCheckpoint
+ * does) and a variable from it (as the Trainer's weights are), then both disposed.
+ */
+export async function restoreMs(options: SnapshotBenchOptions): Promise<number> {
+  const repeats = options.repeats ?? 5;
+  if (!(await tf.setBackend(options.backend))) throw new Error(`The ${options.backend} backend could not be initialised, so the restore cannot be timed on it.`);
+  const count = (options.sizeMiB * MiB) / 4;
+  const times: number[] = [];
+  for (let i = 0; i <= repeats; i++) {
+    // A fresh array each time, as each load reads its own.
+    const values = new Float32Array(count).fill(i);
+    const start = performance.now();
+    const tensor = tf.tensor(values, [count], 'float32');
+    const weight = tf.variable(tensor);
+    // Reading one value waits until the backend holds the weight.
+    const first = weight.slice(0, 1);
+    await first.data();
+    if (i > 0) times.push(performance.now() - start);
+    tf.dispose([tensor, weight, first]);
+  }
+  return median(times);
 }
