@@ -32,14 +32,8 @@ export class CheckpointSaveError extends Error {
     cause: DOMException,
     /** Tensor bytes the save needed. */
     readonly bytes: number,
-    /** Free bytes navigator.storage.estimate() reported after the failure, if it could. */
-    readonly freeBytes: number | null,
   ) {
     super(message, { cause });
-  }
-
-  get isQuotaExceeded(): boolean {
-    return this.cause.name === 'QuotaExceededError';
   }
 }
 

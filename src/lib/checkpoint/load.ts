@@ -6,7 +6,7 @@
 import { findLayoutProblem, manifestSha256, MANIFEST_FORMAT, MANIFEST_VERSION, sha256Hex } from './codec.ts';
 import { CheckpointCorruptError, CheckpointNotFoundError, NoIntactCheckpointError, UnsupportedFormatError } from './errors.ts';
 import { describeFallback } from './messages.ts';
-import { refreshRun } from './retention.ts';
+import { refreshStoredRun } from './record-updates.ts';
 import { ChunkReadError, readIntoTensors } from './chunk-reader.ts';
 import { runRange, type CheckpointRecord, type PlaygroundDBConnection, type StoredBytes } from './schema.ts';
 import { storedSize } from './stored-bytes.ts';
@@ -65,9 +65,7 @@ export async function markCorrupt(db: PlaygroundDBConnection, checkpointId: stri
     const record = await checkpoints.get(checkpointId);
     if (!record || record.corrupt) return;
     await checkpoints.put({ ...record, corrupt: { reason, at: now } });
-    const run = await runs.get(record.runId);
-    if (!run) return;
-    await runs.put(refreshRun(run, await checkpoints.index('by-run').getAll(runRange(record.runId)), now));
+    await refreshStoredRun(checkpoints, runs, record.runId, now);
   });
 }
 

@@ -15,9 +15,10 @@ import { CheckpointSaveError, CheckpointVerifyError } from './errors.ts';
 import { withSaveLock } from './locks.ts';
 import { describeSaveFailure } from './messages.ts';
 import { assertRetain, chooseRetained, DEFAULT_RETAIN, refreshRun } from './retention.ts';
-import { chunkRange, runRange, tempRange, type CheckpointRecord, type PlaygroundDBConnection, type RunRecord } from './schema.ts';
+import { runRange, tempRange, type CheckpointRecord, type PlaygroundDBConnection, type RunRecord } from './schema.ts';
 import { readInto } from './chunk-reader.ts';
 import { DEFAULT_STORED_BYTES_KIND, storedSize, toStoredBytes, type StoredBytesKind } from './stored-bytes.ts';
+import { deleteCheckpointRecords } from './record-updates.ts';
 import { toCheckpointSummary } from './summaries.ts';
 import { inTransaction } from './transaction.ts';
 import type { CheckpointInput, SaveProgress, SaveResult } from './types.ts';
@@ -206,7 +207,7 @@ export async function commitSave(
     // add, not put: a checkpoint id is never reused, and a clash must abort rather than overwrite.
     requests.push(checkpoints.add(record), temp.delete(tempRange(manifest.id)));
     const { keep, drop } = chooseRetained([...runCheckpoints, record], retain);
-    for (const old of drop) requests.push(checkpoints.delete(old.id), chunks.delete(chunkRange(old.id)));
+    for (const old of drop) requests.push(...deleteCheckpointRecords(checkpoints, chunks, old.id));
     const updated = refreshRun(
       { ...run, name: manifest.runName ?? run.name, config: manifest.config, nextSeq: run.nextSeq + 1 },
       keep,
@@ -232,8 +233,7 @@ function newRun(id: string, now: number): RunRecord {
 async function toSaveError(cause: DOMException, encoded: EncodedCheckpoint): Promise<CheckpointSaveError> {
   const estimate = await storageEstimate();
   const { step, totalBytes } = encoded.manifest;
-  const free = estimate ? Math.max(0, estimate.quota - estimate.usage) : null;
-  return new CheckpointSaveError(describeSaveFailure(cause, step, totalBytes, estimate), cause, totalBytes, free);
+  return new CheckpointSaveError(describeSaveFailure(cause, step, totalBytes, estimate), cause, totalBytes);
 }
 
 /** navigator.storage.estimate() with both numbers, or null where the browser cannot say. */

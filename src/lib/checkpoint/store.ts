@@ -6,10 +6,11 @@
 import { StoreClosedError } from './errors.ts';
 import { describeDataLoss } from './messages.ts';
 import { loadCheckpoint, loadLatestIntact } from './load.ts';
-import { assertRetain, DEFAULT_RETAIN, refreshRun } from './retention.ts';
+import { deleteCheckpointRecords, refreshStoredRun } from './record-updates.ts';
+import { assertRetain, DEFAULT_RETAIN } from './retention.ts';
 import { saveCheckpoint, storageEstimate, type SaveOptions } from './save.ts';
-import { chunkRange, DEFAULT_DB_NAME, openPlaygroundDB, runRange, type ClosedReason, type PlaygroundDBConnection } from './schema.ts';
-import { sweep, type SweepOptions } from './sweep.ts';
+import { DEFAULT_DB_NAME, openPlaygroundDB, runRange, type ClosedReason, type PlaygroundDBConnection } from './schema.ts';
+import { sweep } from './sweep.ts';
 import { toCheckpointSummary, toRunSummary } from './summaries.ts';
 import { inTransaction } from './transaction.ts';
 import type {
@@ -36,8 +37,6 @@ export interface CheckpointStoreOptions {
   onBlocked?: () => void;
   /** Newest checkpoints per run to keep besides the best; default 3. */
   retain?: number;
-  /** Options of the sweep that runs while opening. */
-  sweep?: SweepOptions;
 }
 
 /** Opens the database and sweeps what killed saves left behind, before anything reads it. */
@@ -58,7 +57,7 @@ export async function openCheckpointStore(options: CheckpointStoreOptions = {}):
     },
   });
   try {
-    store = new CheckpointStore(db, { retain, initialSweep: await sweep(db, options.sweep), dataLossMessage, sweepOptions: options.sweep });
+    store = new CheckpointStore(db, { retain, initialSweep: await sweep(db), dataLossMessage });
     if (closedDuringOpen) store.markClosed();
     return store;
   } catch (error) {
@@ -77,19 +76,17 @@ export class CheckpointStore {
   readonly dataLossMessage: string | null;
   readonly #db: PlaygroundDBConnection;
   readonly #retain: number;
-  readonly #sweepOptions: SweepOptions | undefined;
   #closed = false;
 
   /** Use openCheckpointStore(), which sweeps first. */
   constructor(
     db: PlaygroundDBConnection,
-    opened: { retain: number; initialSweep: SweepReport; dataLossMessage: string | null; sweepOptions?: SweepOptions },
+    opened: { retain: number; initialSweep: SweepReport; dataLossMessage: string | null },
   ) {
     this.#db = db;
     this.#retain = opened.retain;
     this.initialSweep = opened.initialSweep;
     this.dataLossMessage = opened.dataLossMessage;
-    this.#sweepOptions = opened.sweepOptions;
   }
 
   /** The connection, for the exported step functions (tests, benchmarks). */
@@ -103,7 +100,7 @@ export class CheckpointStore {
   }
 
   async sweep(): Promise<SweepReport> {
-    return sweep(this.db, this.#sweepOptions);
+    return sweep(this.db);
   }
 
   /** Encodes, writes, verifies and commits one checkpoint. Resolves only once it is durable. */
@@ -148,9 +145,8 @@ export class CheckpointStore {
     await inTransaction(tx, async () => {
       const record = await checkpoints.get(checkpointId);
       if (!record) return;
-      await Promise.all([checkpoints.delete(checkpointId), tx.objectStore('chunks').delete(chunkRange(checkpointId))]);
-      const run = await tx.objectStore('runs').get(record.runId);
-      if (run) await tx.objectStore('runs').put(refreshRun(run, await checkpoints.index('by-run').getAll(runRange(record.runId)), Date.now()));
+      await Promise.all(deleteCheckpointRecords(checkpoints, tx.objectStore('chunks'), checkpointId));
+      await refreshStoredRun(checkpoints, tx.objectStore('runs'), record.runId, Date.now());
     });
   }
 
@@ -161,7 +157,7 @@ export class CheckpointStore {
     await inTransaction(tx, async () => {
       const ids = (await checkpoints.index('by-run').getAllKeys(runRange(runId))) as string[];
       await Promise.all([
-        ...ids.flatMap((id) => [checkpoints.delete(id), tx.objectStore('chunks').delete(chunkRange(id))]),
+        ...ids.flatMap((id) => deleteCheckpointRecords(checkpoints, tx.objectStore('chunks'), id)),
         tx.objectStore('runs').delete(runId),
       ]);
     });
