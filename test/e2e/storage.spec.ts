@@ -66,6 +66,10 @@ test('when the site data is cleared, the app starts clean with a sentence saying
   await expect(playground.notice).toHaveText(/^The saved runs and checkpoints are gone: this site’s data was cleared/);
   await expect(storage.locator('summary')).toHaveText(/^Storage: 0 saved runs/);
   await expect(playground.stepReadout).toHaveText('10');
+  // Still paused at step 10, whose checkpoint is gone: Export saves it again first.
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
+  expect(file.suggestedFilename()).toMatch(/-step-10\.zip$/);
+  await expect(storage.locator('summary')).toHaveText(/^Storage: 1 saved run/);
   await playground.trainTo(15);
   await playground.expectSaved(15, 'pause');
   await expect(storage.locator('summary')).toHaveText(/^Storage: 1 saved run/);

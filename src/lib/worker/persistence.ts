@@ -23,6 +23,8 @@ export class Persistence {
   #saving: Promise<void> | null = null;
   /** Called when another tab changed a run's checkpoints. */
   onRemoteChange: (runId: string) => void = () => {};
+  /** Called when the store was reopened after the browser closed it; what it holds may be gone. */
+  onStoreReopened: () => void = () => {};
   /** Run whose checkpoint list the page shows. */
   currentRunId: string | null = null;
 
@@ -41,10 +43,7 @@ export class Persistence {
   /** Opens the database; failures (private mode, blocked) are reported and training still works. */
   async open(): Promise<void> {
     if (!(await this.#openStore())) return;
-    const store = this.#store!;
-    for (const message of [store.dataLossMessage, store.initialSweep.message]) {
-      if (message) this.#notice(message);
-    }
+    this.#announceOpened(this.#store!);
     if (typeof BroadcastChannel !== 'undefined') {
       this.#channel = new BroadcastChannel(CHECKPOINT_CHANNEL);
       this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
@@ -76,10 +75,17 @@ export class Persistence {
     }
   }
 
+  /** What opening found: a database the browser wiped, unfinished saves it cleaned up. */
+  #announceOpened(store: CheckpointStore): void {
+    for (const message of [store.dataLossMessage, store.initialSweep.message]) {
+      if (message) this.#notice(message);
+    }
+  }
+
   /**
    * The connection closed under us. After an upgrade in another tab only a reload helps. If the
-   * database was deleted or ended by the browser (site data cleared, storage evicted), start
-   * clean with a fresh, empty database and say so: training goes on and saves again.
+   * database was deleted or ended by the browser (site data cleared, storage evicted, a browser
+   * crash), reopen it and say what is left: training goes on and saves again.
    */
   async #onClosed(reason: ClosedReason): Promise<void> {
     if (reason === 'upgrade') {
@@ -88,10 +94,17 @@ export class Persistence {
     }
     await this.settle();
     if (!(await this.#openStore(REOPEN_ATTEMPTS))) return;
+    const store = this.#store!;
+    // 'terminated' need not mean the data is gone: say so only when it is.
+    const emptied = (await store.listRuns()).length === 0;
     this.#notice(
-      'The saved runs and checkpoints are gone: this site’s data was cleared, or the browser removed it to free space. ' +
-        'The playground starts clean; the run on screen keeps going and saves again. To keep data, export checkpoints or use "Keep data on this device".',
+      emptied
+        ? 'The saved runs and checkpoints are gone: this site’s data was cleared, or the browser removed it to free space. ' +
+            'The playground starts clean; the run on screen keeps going and saves again. To keep data, export checkpoints or use "Keep data on this device".'
+        : 'The browser closed the checkpoint store and it has been reopened; saved checkpoints are unchanged, and saving goes on.',
     );
+    this.#announceOpened(store);
+    this.onStoreReopened();
     await this.publishLists();
   }
 

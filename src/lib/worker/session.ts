@@ -53,6 +53,9 @@ export class TrainingSession {
     this.#persistence.onRemoteChange = (runId) => {
       if (this.#run?.id === runId && !this.#run.lock) this.#enqueue({ type: 'resume', runId });
     };
+    // The last save may be gone with the old store: the next step boundary (a pause, an
+    // export) must save again, even at the same step.
+    this.#persistence.onStoreReopened = () => (this.#stepAtLastSave = -1);
     this.#loop = new TrainingLoop({
       post: (event, transfer) => this.#post(event, transfer),
       evaluate: () => this.#evaluate(),
