@@ -1,7 +1,7 @@
 /** Aim for one loss readback per ~150 ms of training: often enough for a live chart. */
-export const READ_INTERVAL_MS = 150;
+const READ_INTERVAL_MS = 150;
 /** Never queue more steps than this between readbacks (bounds pause latency on slow GPUs). */
-export const MAX_STEPS_PER_READ = 64;
+const MAX_STEPS_PER_READ = 64;
 
 /**
  * How many steps to queue before the next batched loss readback. It adapts to the measured

@@ -7,6 +7,9 @@ import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
 import type { Evaluation } from '../engine/trainer.ts';
 import type { CheckpointSummary, RunSummary, SaveProgress, SaveResult, UsageReport } from '../checkpoint/types.ts';
 
+/** Autosave interval until the page sends setAutosave, and the page's default for it. */
+export const DEFAULT_AUTOSAVE_SECONDS = 30;
+
 /** Why a checkpoint is being saved; shown in the status line. */
 export type SaveReason = 'manual' | 'autosave' | 'pause' | 'hidden';
 

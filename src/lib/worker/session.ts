@@ -179,12 +179,14 @@ export class TrainingSession {
     return buildDataset(config, { mnist: this.#mnist });
   }
 
-  async #startNewRun(config: TrainConfig): Promise<void> {
+  /** A fresh run at step 0: new id and lock, weights from the seed or, if given, imported ones. */
+  async #startNewRun(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }): Promise<void> {
     await this.#loop.stop();
     const dataset = await this.#loadDataset(config);
     const id = crypto.randomUUID();
     const lock = await RunLock.acquire(id, { onLost: () => this.#onRunLockLost(id) });
-    this.#install(Trainer.create(config, dataset), { id, name: newRunName(config), lock });
+    const name = imported ? `${newRunName(config)} ${imported.nameSuffix}` : newRunName(config);
+    this.#install(Trainer.create(config, dataset, imported?.weights), { id, name, lock });
     await this.#announceRun();
   }
 
@@ -282,12 +284,7 @@ export class TrainingSession {
       this.#post({ type: 'notice', message: `Imported "${imported.input.runName}" at step ${imported.input.step}; it is open now and can be resumed.` });
       return;
     }
-    await this.#loop.stop();
-    const dataset = await this.#loadDataset(imported.config);
-    const id = crypto.randomUUID();
-    const lock = await RunLock.acquire(id, { onLost: () => this.#onRunLockLost(id) });
-    this.#install(Trainer.create(imported.config, dataset, imported.weights), { id, name: `${newRunName(imported.config)} (from model.json)`, lock });
-    await this.#announceRun();
+    await this.#startNewRun(imported.config, { weights: imported.weights, nameSuffix: '(from model.json)' });
     this.#post({ type: 'notice', message: `Imported ${imported.description} as the starting point of a new run at step 0.` });
   }
 

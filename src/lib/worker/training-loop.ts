@@ -1,7 +1,7 @@
 import { TrainingDivergedError } from '../engine/errors.ts';
 import { ReadbackPacer } from '../engine/readback-pacer.ts';
 import type { Trainer } from '../engine/trainer.ts';
-import type { SaveReason, WorkerEvent } from './protocol.ts';
+import { DEFAULT_AUTOSAVE_SECONDS, type SaveReason, type WorkerEvent } from './protocol.ts';
 
 /** Test loss and pictures refresh at most this often while training. */
 const EVALUATE_INTERVAL_MS = 400;
@@ -10,8 +10,6 @@ const EVALUATE_INTERVAL_MS = 400;
  * over the 2,000 test digits costs more than the 400 ms interval, and would starve training.
  */
 const EVALUATE_MAX_SHARE = 0.2;
-/** Default autosave interval, in milliseconds of training. */
-export const DEFAULT_AUTOSAVE_MS = 30_000;
 
 /** Lets queued messages (Pause, Save) in before the next batch of steps. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -51,7 +49,7 @@ export class TrainingLoop {
   /** Pause once the trainer reaches this step; 0 means never. */
   stopAt = 0;
   /** Autosave after this much training time, in ms; 0 turns autosave off. */
-  autosaveMs = DEFAULT_AUTOSAVE_MS;
+  autosaveMs = DEFAULT_AUTOSAVE_SECONDS * 1000;
   readonly #host: TrainingLoopHost;
   #running = false;
   #loop: Promise<void> | null = null;

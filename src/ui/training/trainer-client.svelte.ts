@@ -3,7 +3,7 @@ import type { TrainConfig } from '../../lib/engine/config.ts';
 import type { BackendChoice, BackendName } from '../../lib/engine/backend-names.ts';
 import type { Evaluation } from '../../lib/engine/trainer.ts';
 import type { CheckpointSummary, SaveProgress, UsageReport } from '../../lib/checkpoint/types.ts';
-import type { Picture, RunData, RunListing, SaveReason, WorkerCommand, WorkerEvent } from '../../lib/worker/protocol.ts';
+import { DEFAULT_AUTOSAVE_SECONDS, type Picture, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
 import { MNIST_ASSET_PATH } from '../../lib/datasets/mnist.ts';
 
 /** What the page knows about checkpointing right now, for the status line. */
@@ -52,7 +52,7 @@ export class TrainerClient {
   /** True once the first list of stored runs arrived (the resume offer waits for it). */
   listsLoaded = $state(false);
   saveStatus = $state.raw<SaveStatus>({ kind: 'idle' });
-  autosaveSeconds = $state(30);
+  autosaveSeconds = $state(DEFAULT_AUTOSAVE_SECONDS);
   deviceLostMessage = $state<string | null>(null);
   /** Why training stopped by itself, or what happened in storage; shown until replaced. */
   notice = $state<string | null>(null);
