@@ -10,6 +10,7 @@
  * BYOB reads into it, ~50 ms. (Reading slices of one Blob composed of all the chunks was
  * faster still, but that read never settled in 3 of 12 runs once a chunk's file had vanished.)
  */
+import { streamStart, tensorHolding } from './codec.ts';
 import type { StoredBytes } from './schema.ts';
 import type { Manifest, TensorData } from './types.ts';
 
@@ -37,11 +38,8 @@ export interface ReadTensors {
  */
 export async function readIntoTensors(manifest: Manifest, sources: StoredBytes[]): Promise<ReadTensors> {
   const { chunkSize } = manifest;
-  const starts = manifest.tensors.map((e) => e.chunk * chunkSize + e.offset);
-  const owners = manifest.chunks.map((chunk, i) => {
-    const start = i * chunkSize;
-    return manifest.tensors.findIndex((e, t) => starts[t] <= start && start + chunk.size <= starts[t] + e.length);
-  });
+  const starts = manifest.tensors.map((e) => streamStart(e, chunkSize));
+  const owners = manifest.chunks.map((chunk, i) => tensorHolding(manifest.tensors, chunkSize, i * chunkSize, chunk.size));
   const buffers = manifest.tensors.map((e) => new ArrayBuffer(e.length));
   const shared: (Uint8Array<ArrayBuffer> | undefined)[] = [];
 

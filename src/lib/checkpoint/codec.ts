@@ -124,9 +124,27 @@ export function decodeTensors(manifest: Manifest, chunks: Uint8Array[]): TensorD
   });
 }
 
+/** Where a tensor's bytes start in the checkpoint's byte stream. */
+export function streamStart(entry: TensorEntry, chunkSize: number): number {
+  return entry.chunk * chunkSize + entry.offset;
+}
+
+/**
+ * The one tensor whose bytes hold stream bytes [start, start + size) whole, or -1 when they
+ * span several: such a chunk can be a view of that tensor (saving) or be read straight into
+ * it (loading).
+ */
+export function tensorHolding(entries: TensorEntry[], chunkSize: number, start: number, size: number): number {
+  return entries.findIndex((e) => {
+    const from = start - streamStart(e, chunkSize);
+    return from >= 0 && from + size <= e.length;
+  });
+}
+
 /**
  * Checks that the tensor table and chunk table agree with each other, so that a damaged
- * header cannot make decodeTensors read out of bounds. Returns what is wrong, or null.
+ * header cannot make decodeTensors or readIntoTensors read out of bounds. Returns what is
+ * wrong, or null.
  */
 export function findLayoutProblem(manifest: Manifest): string | null {
   const { chunkSize, totalBytes, chunks, tensors } = manifest;
@@ -141,7 +159,7 @@ export function findLayoutProblem(manifest: Manifest): string | null {
   for (const t of tensors) {
     if (!(t.dtype in BYTES_PER_ELEMENT)) return `tensor "${t.name}" has the unknown dtype "${t.dtype}"`;
     if (t.length !== elementCount(t.shape) * BYTES_PER_ELEMENT[t.dtype]) return `tensor "${t.name}" has a length that does not match its shape`;
-    if (t.chunk * chunkSize + t.offset !== position || t.offset >= chunkSize) return `tensor "${t.name}" does not start where the previous one ends`;
+    if (streamStart(t, chunkSize) !== position || t.offset >= chunkSize) return `tensor "${t.name}" does not start where the previous one ends`;
     position += t.length;
   }
   if (position !== totalBytes) return `its tensors cover ${position} bytes instead of ${totalBytes}`;
@@ -168,14 +186,12 @@ function layOutChunks(tensors: TensorData[], entries: TensorEntry[], totalBytes:
 
 /** Stream bytes [start, start + size) as a view of the one tensor that holds them all, or null. */
 function viewInsideOneTensor(tensors: TensorData[], entries: TensorEntry[], start: number, size: number, chunkSize: number): Uint8Array<ArrayBuffer> | null {
-  for (let i = 0; i < entries.length; i++) {
-    const from = start - (entries[i].chunk * chunkSize + entries[i].offset);
-    if (from < 0 || from + size > entries[i].length) continue;
-    const bytes = asBytes(tensors[i].values);
-    // A SharedArrayBuffer view could change under the hash and cannot go into a Blob as is.
-    return bytes.buffer instanceof ArrayBuffer ? (bytes.subarray(from, from + size) as Uint8Array<ArrayBuffer>) : null;
-  }
-  return null;
+  const i = tensorHolding(entries, chunkSize, start, size);
+  if (i === -1) return null;
+  const from = start - streamStart(entries[i], chunkSize);
+  const bytes = asBytes(tensors[i].values);
+  // A SharedArrayBuffer view could change under the hash and cannot go into a Blob as is.
+  return bytes.buffer instanceof ArrayBuffer ? (bytes.subarray(from, from + size) as Uint8Array<ArrayBuffer>) : null;
 }
 
 /** Copies one tensor's bytes into the assembled chunks it spans. */
