@@ -139,15 +139,15 @@ async function checkpointThroughput(
   repeats: number,
   options: { chunkSize?: number; storedBytes?: StoredBytesKind },
 ): Promise<Throughput> {
-  await deleteDB('bench-checkpoint');
-  const store = await openCheckpointStore({ dbName: 'bench-checkpoint', retain: 1 });
+  await deadline('deleting the bench-checkpoint database', deleteDB('bench-checkpoint'));
+  const store = await deadline('opening the checkpoint store', openCheckpointStore({ dbName: 'bench-checkpoint', retain: 1 }));
   try {
     const saves: number[] = [];
     const loads: number[] = [];
     for (let i = 0; i < repeats; i++) {
       let id = '';
-      saves.push(await timed(async () => (id = (await store.save(inputOf(values, i), options)).id)));
-      loads.push(await timed(() => store.load(id)));
+      saves.push(await timed('our save', async () => (id = (await store.save(inputOf(values, i), options)).id)));
+      loads.push(await timed('our load', () => store.load(id)));
     }
     return { saveMiBps: rate(values.byteLength, median(saves)), loadMiBps: rate(values.byteLength, median(loads)) };
   } finally {
@@ -157,13 +157,13 @@ async function checkpointThroughput(
 
 /** Time of the commit transaction alone: the temp -> chunks copy this comparison is about. */
 async function commitDuration(values: Float32Array, kind: StoredBytesKind): Promise<number> {
-  await deleteDB('bench-commit');
-  const store: CheckpointStore = await openCheckpointStore({ dbName: 'bench-commit', retain: 1 });
+  await deadline('deleting the bench-commit database', deleteDB('bench-commit'));
+  const store: CheckpointStore = await deadline('opening the checkpoint store', openCheckpointStore({ dbName: 'bench-commit', retain: 1 }));
   try {
     const encoded = await encodeCheckpoint(inputOf(values, 0), { id: crypto.randomUUID() });
     await writeTemp(store.db, encoded, { storedBytes: kind });
     await verifyTemp(store.db, encoded);
-    return await timed(() => commitSave(store.db, encoded));
+    return await timed('our commit', () => commitSave(store.db, encoded));
   } finally {
     store.close();
   }
@@ -171,20 +171,20 @@ async function commitDuration(values: Float32Array, kind: StoredBytesKind): Prom
 
 /** One put of the same bytes in one strict transaction, and one get: the floor for any store. */
 async function rawThroughput(values: Float32Array, repeats: number): Promise<Throughput> {
-  await deleteDB('bench-raw');
-  const db = await openDB('bench-raw', 1, { upgrade: (d) => void d.createObjectStore('bytes') });
+  await deadline('deleting the bench-raw database', deleteDB('bench-raw'));
+  const db = await deadline('opening the bench-raw database', openDB('bench-raw', 1, { upgrade: (d) => void d.createObjectStore('bytes') }));
   try {
     const saves: number[] = [];
     const loads: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const bytes = values.slice().buffer;
       saves.push(
-        await timed(async () => {
+        await timed('the raw put', async () => {
           const tx = db.transaction('bytes', 'readwrite', { durability: 'strict' });
           await Promise.all([tx.store.put(bytes, 'weights'), tx.done]);
         }),
       );
-      loads.push(await timed(() => db.get('bytes', 'weights')));
+      loads.push(await timed('the raw get', () => db.get('bytes', 'weights')));
     }
     return { saveMiBps: rate(values.byteLength, median(saves)), loadMiBps: rate(values.byteLength, median(loads)) };
   } finally {
@@ -206,20 +206,20 @@ async function tfjsThroughput(values: Float32Array, repeats: number): Promise<Tf
   kernel.dispose();
   const url = 'indexeddb://checkpoint-bench';
   // tfjs creates its database on the first save; open ours after it, at tfjs's version.
-  await model.save(url);
-  const tfjsDB = await openDB(TFJS_DB_NAME, TFJS_DB_VERSION);
+  await deadline('the first tfjs save', model.save(url));
+  const tfjsDB = await deadline("opening tfjs's database", openDB(TFJS_DB_NAME, TFJS_DB_VERSION));
   try {
     const saves: number[] = [];
     const resolved: number[] = [];
     const loads: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const start = performance.now();
-      await model.save(url);
+      await deadline('the tfjs save', model.save(url));
       resolved.push(performance.now() - start);
-      await tfjsDB.transaction(TFJS_MODEL_STORE, 'readonly').done;
+      await deadline("the tfjs save's commit", tfjsDB.transaction(TFJS_MODEL_STORE, 'readonly').done);
       saves.push(performance.now() - start);
       loads.push(
-        await timed(async () => {
+        await timed('the tfjs load', async () => {
           const loaded = await tf.loadLayersModel(url);
           loaded.dispose();
         }),
@@ -230,7 +230,7 @@ async function tfjsThroughput(values: Float32Array, repeats: number): Promise<Tf
   } finally {
     tfjsDB.close();
     model.dispose();
-    await tf.io.removeModel(url);
+    await deadline('removing the tfjs model', tf.io.removeModel(url));
   }
 }
 
@@ -252,10 +252,26 @@ function inputOf(values: Float32Array, step: number): CheckpointInput {
   };
 }
 
-async function timed(work: () => Promise<unknown>): Promise<number> {
+/** Milliseconds `work` took; it fails, naming `what`, if it takes longer than DEADLINE_MS. */
+async function timed(what: string, work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
-  await work();
+  await deadline(what, work());
   return performance.now() - start;
+}
+
+/**
+ * Far more than any operation here takes (the slowest, a 64 MiB save, takes ~0.5 s). One
+ * `npm run bench` once stalled at 16 MiB with the browser idle and no way to tell on what;
+ * with this, such a stall ends the run with the operation's name.
+ */
+const DEADLINE_MS = 60_000;
+
+function deadline<T>(what: string, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`The benchmark stopped: ${what} had not finished after ${DEADLINE_MS / 1000} s.`)), DEADLINE_MS);
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }
 
 async function repeat(times: number, work: () => Promise<number>): Promise<number[]> {
