@@ -7,7 +7,7 @@ import { chooseBackend } from '../src/lib/engine/backend.ts';
 import { Trainer } from '../src/lib/engine/trainer.ts';
 import { buildDataset } from '../src/lib/datasets/registry.ts';
 import { Persistence } from '../src/lib/worker/persistence.ts';
-import type { CheckpointMeta } from '../src/lib/worker/checkpoint-state.ts';
+import type { CheckpointMeta } from '../src/lib/checkpoint/training-state.ts';
 import { AppTrainingLoop, loadMnist } from './train-bench.ts';
 import { median } from './stats.ts';
 

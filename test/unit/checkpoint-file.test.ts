@@ -9,12 +9,14 @@ import { exampleCount } from '../../src/lib/datasets/types.ts';
 import { MNIST_PIXELS, type MnistImages } from '../../src/lib/datasets/mnist.ts';
 import { decodeTensors, encodeCheckpoint } from '../../src/lib/checkpoint/codec.ts';
 import type { LoadedCheckpoint } from '../../src/lib/checkpoint/types.ts';
-import { fromCheckpoint, toCheckpointInput } from '../../src/lib/worker/checkpoint-state.ts';
+import { fromCheckpoint, toCheckpointInput } from '../../src/lib/checkpoint/training-state.ts';
 import { CheckpointFileError, exportCheckpointZip, readCheckpointFiles, type ImportedFile, type ImportLimits, type NamedBytes } from '../../src/lib/share/checkpoint-file.ts';
 import { editManifest, rezip } from '../support/zip-edits.ts';
+import { installFastCpuKernels } from '../../src/lib/models/cpu-kernels.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  installFastCpuKernels();
 });
 
 /** Random digits: enough for buildDataset and a few CNN steps, no asset needed. */

@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { compareWithStockConv } from '../support/conv-layer-check.ts';
+import { installFastCpuKernels } from '../../src/lib/models/cpu-kernels.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  installFastCpuKernels();
 });
 
 describe('convRelu on the CPU (its own gradient, bias by matMul)', () => {

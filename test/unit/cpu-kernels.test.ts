@@ -2,10 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { expectSameAsStockKernel } from '../../src/lib/models/cpu-conv-filter-grad.ts';
 import { expectSameAsStockMaxPoolGrad } from '../../src/lib/models/cpu-max-pool-grad.ts';
-import '../../src/lib/models/forward.ts';
+import { installFastCpuKernels } from '../../src/lib/models/cpu-kernels.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  installFastCpuKernels();
 });
 
 describe('the CPU kernels the app registers', () => {
@@ -17,7 +18,7 @@ describe('the CPU kernels the app registers', () => {
     await expect(expectSameAsStockMaxPoolGrad()).resolves.toBeUndefined();
   });
 
-  it('are the ones tfjs runs on the CPU once the models are loaded', () => {
+  it('are the ones tfjs runs on the CPU once installFastCpuKernels() has run', () => {
     expect(tf.getKernel(tf.Conv2DBackpropFilter, 'cpu')?.kernelFunc.name).toBe('conv2dBackpropFilterFast');
     expect(tf.getKernel(tf.MaxPoolGrad, 'cpu')?.kernelFunc.name).toBe('maxPoolGradFast');
   });

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, parseConfig, type TrainConfig } from '../../src/lib/engine/config.ts';
 import type { MnistImages } from '../../src/lib/datasets/mnist.ts';
 import { loadMnistAsset, trainUntilAccuracy } from './digits-support.ts';
+import { installFastCpuKernels } from '../../src/lib/models/cpu-kernels.ts';
 
 
 const requested = process.env.DIGITS_REFERENCE ?? '';
@@ -28,6 +29,7 @@ describe.skipIf(requested === '')('digits reference (CPU backend)', () => {
   let mnist: MnistImages;
   beforeAll(async () => {
     await tf.setBackend('cpu');
+    installFastCpuKernels();
     mnist = loadMnistAsset();
   });
 

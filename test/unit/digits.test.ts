@@ -5,11 +5,13 @@ import { buildDataset, MNIST_SPLIT_SEED } from '../../src/lib/datasets/registry.
 import { MNIST_PIXELS, type MnistImages } from '../../src/lib/datasets/mnist.ts';
 import { splitIndices } from '../../src/lib/datasets/split.ts';
 import { loadMnistAsset, trainUntilAccuracy } from './digits-support.ts';
+import { installFastCpuKernels } from '../../src/lib/models/cpu-kernels.ts';
 
 let mnist: MnistImages;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  installFastCpuKernels();
   mnist = loadMnistAsset();
 });
 

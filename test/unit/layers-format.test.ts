@@ -8,9 +8,11 @@ import type { TensorData } from '../../src/lib/checkpoint/types.ts';
 import { CheckpointFileError, readCheckpointFiles, type NamedBytes } from '../../src/lib/share/checkpoint-file.ts';
 import { modelFor } from '../../src/lib/share/demo-shapes.ts';
 import { exportLayersModel } from '../../src/lib/share/layers-format.ts';
+import { installFastCpuKernels } from '../../src/lib/models/cpu-kernels.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  installFastCpuKernels();
 });
 
 const SHARD = 'group1-shard1of1.bin';

@@ -16,6 +16,8 @@ beforeAll(async () => {
  */
 function recordingHost(trainer: Trainer, options: { maySave?: boolean } = {}) {
   const saves: { reason: SaveReason; step: number }[] = [];
+  /** Losses read back by each save: equal to its step at a true step boundary. */
+  const historyAtSaves: number[] = [];
   const events: WorkerEvent[] = [];
   const errors: unknown[] = [];
   let waiters: { test: (event: WorkerEvent) => boolean; resolve: () => void }[] = [];
@@ -29,16 +31,19 @@ function recordingHost(trainer: Trainer, options: { maySave?: boolean } = {}) {
     evaluate: async () => void (await trainer.evaluate()),
     saveAtBoundary: async (reason) => {
       saves.push({ reason, step: trainer.step });
+      historyAtSaves.push(trainer.lossHistory.length);
       saveWaiters.forEach((resolve) => resolve());
       saveWaiters = [];
     },
     maySave: () => options.maySave ?? true,
+    saveInFlight: () => false,
+    lastSaveMs: () => 0,
     reportError: (error) => void errors.push(error),
   };
   const nextEvent = (test: (event: WorkerEvent) => boolean) => new Promise<void>((resolve) => waiters.push({ test, resolve }));
   const nextSave = () => new Promise<void>((resolve) => saveWaiters.push(resolve));
   const states = () => events.filter((e): e is Extract<WorkerEvent, { type: 'state' }> => e.type === 'state');
-  return { host, saves, events, errors, states, nextEvent, nextSave };
+  return { host, saves, historyAtSaves, events, errors, states, nextEvent, nextSave };
 }
 
 const isStopped = (event: WorkerEvent) => event.type === 'state' && !event.running;
@@ -95,6 +100,25 @@ describe('TrainingLoop', () => {
     expect(saves[0].step).toBeGreaterThanOrEqual(5);
     // The pause that ended the loop saves once more, as a pause.
     expect(saves.slice(1)).toEqual([{ reason: 'pause', step: t.step }]);
+  });
+
+  it('takes a Save that arrives just after Pause at the last step boundary, where every step has its loss', async () => {
+    const t = spiralTrainer();
+    const { host, saves, historyAtSaves, nextEvent } = recordingHost(t);
+    const loop = new TrainingLoop(host);
+    loop.autosaveMs = 0;
+    const atFive = nextEvent(reached(5));
+    loop.start(t);
+    await atFive;
+    // What the page sends when Pause and then Save are clicked: the loop is still in its last round.
+    loop.requestPause();
+    expect(loop.active).toBe(true);
+    const taken = loop.requestSave('manual');
+    await taken;
+    await loop.stop();
+    expect(saves).toEqual([{ reason: 'manual', step: t.step }]);
+    expect(historyAtSaves).toEqual([t.step]);
+    expect(loop.active).toBe(false);
   });
 
   it('does not save on pause when the host may not save (device lost, run taken by another tab)', async () => {

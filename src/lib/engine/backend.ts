@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 
 import type { BackendChoice, BackendName } from './backend-names.ts';
+import { installFastCpuKernels } from '../models/cpu-kernels.ts';
 
 export type { BackendChoice, BackendName };
 
@@ -37,6 +38,8 @@ const DISPLAY: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL',
  * sentence, why WebGPU is not in use.
  */
 export async function chooseBackend(requested?: BackendName, requestedBecause?: string): Promise<BackendChoice> {
+  // Also used after a fallback from WebGPU, so install them whatever is chosen first.
+  installFastCpuKernels();
   let why: string | null = null;
   if (requested && requested !== 'webgpu') {
     why = requestedBecause ?? `The URL asked for ?backend=${requested}, so WebGPU was not tried`;

@@ -1,20 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation } from '../engine/config.ts';
-import { useFastConvFilterGradient } from './cpu-conv-filter-grad.ts';
-import { useFastMaxPoolGrad } from './cpu-max-pool-grad.ts';
 import { convRelu } from './conv-layer.ts';
 import type { ModelSpec } from './spec.ts';
 
-// Two CPU backend kernels, bit-identical and several times faster (see their files). They
-// are global: model.fit in the same page gets them too, so benchmarks compare like with like.
-useFastConvFilterGradient();
-useFastMaxPoolGrad();
-
 /**
  * What tfjs's fused kernels (matMul/conv2d + bias + activation in one op) can apply
- * themselves: tfjs has their gradients only for these two. The others run after a fused
- * matMul + bias. Layers' Dense and Conv2D fuse the same way, so `fit` pays no extra pass
- * that we would; on WebGPU each fusion saves two kernel launches per layer and step.
+ * themselves. This saves kernel launches only where no gradient is recorded (evaluation,
+ * pictures, predictions): while training, tfjs-core's `shouldFuse` (ops/fused_util) turns
+ * fusion off for any activation but linear, and the op runs as matMul, add and relu.
+ * Layers' Dense and Conv2D go through the same ops, so `fit` pays what we pay.
  */
 const FUSED_ACTIVATIONS: Partial<Record<Activation, tf.fused.Activation>> = { relu: 'relu', linear: 'linear' };
 

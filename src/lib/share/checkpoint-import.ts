@@ -7,7 +7,7 @@ import { decodeTensors, findLayoutProblem, MANIFEST_FORMAT, MANIFEST_VERSION, sh
 import type { CheckpointInput, Manifest, TensorData } from '../checkpoint/types.ts';
 import { parseConfig, type TrainConfig } from '../engine/config.ts';
 import { ConfigError } from '../engine/errors.ts';
-import { TrainingStateSchema } from '../worker/checkpoint-state.ts';
+import { TrainingStateSchema } from '../checkpoint/training-state.ts';
 import { describeModel, modelFor } from './demo-shapes.ts';
 import { CheckpointFileError, formatShape } from './import-errors.ts';
 import { parseJsonFile, parseWithSchema } from './json-file.ts';

@@ -1,8 +1,8 @@
 import { openCheckpointStore, type CheckpointStore } from '../checkpoint/store.ts';
 import type { ClosedReason } from '../checkpoint/schema.ts';
-import type { CheckpointInput, CheckpointSummary, LoadedCheckpoint, RunSummary, SaveProgress } from '../checkpoint/types.ts';
+import type { CheckpointInput, CheckpointSummary, LoadedCheckpoint, RunSummary, SaveProgress, SaveResult } from '../checkpoint/types.ts';
 import type { CapturedState } from '../engine/trainer.ts';
-import { toCheckpointInput, type CheckpointMeta } from './checkpoint-state.ts';
+import { toCheckpointInput, type CheckpointMeta } from '../checkpoint/training-state.ts';
 import type { RunListing, WorkerEvent } from './protocol.ts';
 
 /** How often to try opening a fresh database after the old one was deleted under us (about 6 s in all). */
@@ -20,7 +20,7 @@ export class Persistence {
   #post: (event: WorkerEvent) => void;
   #store: CheckpointStore | null = null;
   #channel: BroadcastChannel | null = null;
-  #saving: Promise<void> | null = null;
+  #saving: Promise<unknown> | null = null;
   /** Called when another tab changed a run's checkpoints. */
   onRemoteChange: (runId: string) => void = () => {};
   /** Called when the store was reopened after the browser closed it; what it holds may be gone. */
@@ -110,27 +110,36 @@ export class Persistence {
 
   /**
    * Saves captured state in the background: reading the clones, encoding, hashing and all
-   * IndexedDB work happen here, off the training step path. Resolves when the save is done.
+   * IndexedDB work happen here, off the training step path. Resolves with what was committed,
+   * or with the error when the save failed (reported as `saveFailed`). A failure after the commit, such
+   * as refreshing the lists, is reported as what it is: the save itself still succeeded.
    */
-  save(captured: CapturedState, meta: CheckpointMeta, reason: string): Promise<void> {
+  save(captured: CapturedState, meta: CheckpointMeta, reason: string): Promise<SaveResult | Error> {
     const store = this.#store;
     if (!store) {
       for (const { tensor } of captured.tensors) tensor.dispose();
-      return Promise.resolve();
+      return Promise.resolve(new Error('Checkpoints are unavailable in this browser session.'));
     }
-    const saving = (async () => {
+    const saving = (async (): Promise<SaveResult | Error> => {
+      let result: SaveResult;
       try {
         const input = await toCheckpointInput(captured, meta);
         const onProgress = (progress: SaveProgress) => this.#post({ type: 'saving', ...progress });
-        const result = await store.save(input, { onProgress });
-        this.#post({ type: 'saved', checkpoint: result, reason });
-        this.#announce(meta.runId);
-        await this.publishLists();
+        result = await store.save(input, { onProgress });
       } catch (error) {
         this.#post({ type: 'saveFailed', message: (error as Error).message });
+        return error instanceof Error ? error : new Error(String(error));
       }
+      this.#post({ type: 'saved', checkpoint: result, reason });
+      this.#announce(meta.runId);
+      try {
+        await this.publishLists();
+      } catch (error) {
+        this.#post({ type: 'error', message: `Step ${result.step} was saved, but the list of checkpoints could not be refreshed (${(error as Error).message}). Reload the page to see it.` });
+      }
+      return result;
     })();
-    const tracked: Promise<void> = saving.finally(() => {
+    const tracked = saving.finally(() => {
       if (this.#saving === tracked) this.#saving = null;
     });
     this.#saving = tracked;

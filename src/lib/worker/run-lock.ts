@@ -6,12 +6,9 @@
 export const runLockName = (runId: string) => `run:${runId}`;
 
 export class RunLock {
-  readonly runId: string;
   #release: (() => void) | null = null;
 
-  private constructor(runId: string) {
-    this.runId = runId;
-  }
+  private constructor() {}
 
   /**
    * Takes the run's lock. Resolves null if another tab holds it (unless `steal`). `onLost`
@@ -19,7 +16,7 @@ export class RunLock {
    */
   static async acquire(runId: string, options: { steal?: boolean; onLost: () => void }): Promise<RunLock | null> {
     const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-    const lock = new RunLock(runId);
+    const lock = new RunLock();
     // Without Web Locks (very old browsers) every tab may train; there is nothing to coordinate with.
     if (!locks) return lock;
     return new Promise<RunLock | null>((resolve) => {

@@ -2,6 +2,7 @@ import { TrainingDivergedError } from '../engine/errors.ts';
 import { ReadbackPacer } from '../engine/readback-pacer.ts';
 import type { Trainer } from '../engine/trainer.ts';
 import { DEFAULT_AUTOSAVE_SECONDS, type SaveReason, type WorkerEvent } from './protocol.ts';
+import { autosaveDue } from './autosave-policy.ts';
 
 /** Test loss and pictures refresh at most this often while training. */
 const EVALUATE_INTERVAL_MS = 400;
@@ -11,18 +12,58 @@ const EVALUATE_INTERVAL_MS = 400;
  */
 const EVALUATE_MAX_SHARE = 0.2;
 
-/** Lets queued messages (Pause, Save) in before the next batch of steps. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/**
+ * Lets queued messages (Pause, Save) and a background save's IndexedDB events in. A message
+ * port, not setTimeout: nested timers are clamped to 4 ms each.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/** How one round shares the worker's thread. */
+export interface RoundControl {
+  /**
+   * Yield to the event loop after queueing steps for this long: a click on Save, and each
+   * await of a save running in the background, then wait at most this long, not a round.
+   */
+  sliceMs: number;
+  /** Checked at every yield: true ends the round there (a Pause or a Save is waiting). */
+  endRound(): boolean;
+}
+
+/** While nothing else waits for the thread, slices this long cost well under 1% in yields. */
+export const TRAINING_SLICE_MS = 12;
+const UNINTERRUPTED: RoundControl = { sliceMs: TRAINING_SLICE_MS, endRound: () => false };
 
 /**
  * One round of the step path: queue steps without reading anything back, until the pacer's
- * batch is full or `stopAt` (0 for none) is reached; read all their losses in one transfer;
- * let the pacer learn from the time it took. The benchmark times this same function.
+ * batch is full, `stopAt` (0 for none) is reached or `control` ends the round; read all their
+ * losses in one transfer; let the pacer learn from the time it took. The benchmark times
+ * this same function.
  */
-export async function trainOneRound(trainer: Trainer, pacer: ReadbackPacer, stopAt: number): Promise<{ losses: Float32Array; elapsedMs: number }> {
+export async function trainOneRound(
+  trainer: Trainer,
+  pacer: ReadbackPacer,
+  stopAt: number,
+  control: RoundControl = UNINTERRUPTED,
+): Promise<{ losses: Float32Array; elapsedMs: number }> {
   const started = performance.now();
   const firstStep = trainer.step;
-  while (trainer.pendingLossCount < pacer.stepsPerRead && !(stopAt > 0 && trainer.step >= stopAt)) trainer.trainStep();
+  let sliceStarted = started;
+  while (trainer.pendingLossCount < pacer.stepsPerRead && !(stopAt > 0 && trainer.step >= stopAt)) {
+    trainer.trainStep();
+    if (performance.now() - sliceStarted < control.sliceMs) continue;
+    await yieldToEventLoop();
+    if (control.endRound()) break;
+    sliceStarted = performance.now();
+  }
   const losses = await trainer.readLosses();
   const elapsedMs = performance.now() - started;
   pacer.record(trainer.step - firstStep, elapsedMs);
@@ -38,8 +79,15 @@ export interface TrainingLoopHost {
   saveAtBoundary(reason: SaveReason): Promise<void>;
   /** False once the device is lost or another tab took the run: then pausing does not save. */
   maySave(): boolean;
+  /** True while a save's background write is still running. */
+  saveInFlight(): boolean;
+  /** Wall time of the last save from its snapshot to its commit, in ms (0 before the first). */
+  lastSaveMs(): number;
   reportError(error: unknown): void;
 }
+
+/** While a save writes in the background, yield this often so its awaits do not wait a round. */
+const SAVING_SLICE_MS = 2;
 
 /**
  * When the trainer steps, reads back, saves and evaluates. The session decides what is
@@ -48,30 +96,45 @@ export interface TrainingLoopHost {
 export class TrainingLoop {
   /** Pause once the trainer reaches this step; 0 means never. */
   stopAt = 0;
-  /** Autosave after this much training time, in ms; 0 turns autosave off. */
+  /** Autosave at least this often, in ms of training; 0 turns autosave off. */
   autosaveMs = DEFAULT_AUTOSAVE_SECONDS * 1000;
   readonly #host: TrainingLoopHost;
   #running = false;
+  /** The loop's promise from start() until its last save's snapshot is taken. */
   #loop: Promise<void> | null = null;
-  /** A save to take at the next step boundary. */
-  #saveRequest: SaveReason | null = null;
+  /** A save to take at the next step boundary, and who waits for its snapshot. */
+  #saveRequest: { reason: SaveReason; taken: (() => void)[] } | null = null;
 
   constructor(host: TrainingLoopHost) {
     this.#host = host;
   }
 
+  /** True while training: false from the moment Pause is asked for. */
   get running(): boolean {
     return this.#running;
   }
 
-  start(trainer: Trainer): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#host.post({ type: 'state', running: true });
-    this.#loop = this.#train(trainer).catch((error: unknown) => this.#host.reportError(error));
+  /**
+   * True from start() until the loop has ended, its last round read back and its pause
+   * snapshot taken. Until then the trainer is the loop's: nothing else may step or snapshot it.
+   */
+  get active(): boolean {
+    return this.#loop !== null;
   }
 
-  /** Pause: the loop ends after its current batch of steps, and saves. */
+  start(trainer: Trainer): void {
+    if (this.#loop) return;
+    this.#running = true;
+    this.#host.post({ type: 'state', running: true });
+    const loop: Promise<void> = this.#train(trainer)
+      .catch((error: unknown) => this.#host.reportError(error))
+      .finally(() => {
+        if (this.#loop === loop) this.#loop = null;
+      });
+    this.#loop = loop;
+  }
+
+  /** Pause: the loop ends at its next yield, and saves. */
   requestPause(): void {
     this.#running = false;
   }
@@ -82,14 +145,27 @@ export class TrainingLoop {
     await this.#loop;
   }
 
-  /** Asks for a save at the next step boundary. */
-  requestSave(reason: SaveReason): void {
-    this.#saveRequest = reason;
+  /**
+   * Asks for a save at the loop's next step boundary; resolves once its snapshot is taken.
+   * Only while `active`: otherwise there is no loop to take it, and the caller saves itself.
+   */
+  requestSave(reason: SaveReason): Promise<void> {
+    if (!this.#loop) throw new Error('requestSave() needs a running loop; save directly while paused.');
+    return new Promise<void>((resolve) => {
+      const request = this.#saveRequest;
+      // A manual save outranks an automatic one; either way one snapshot serves every waiter.
+      if (request) {
+        if (reason === 'manual') request.reason = reason;
+        request.taken.push(resolve);
+      } else {
+        this.#saveRequest = { reason, taken: [resolve] };
+      }
+    });
   }
 
   /** One step while paused: train, read the loss, evaluate. */
   async stepOnce(trainer: Trainer): Promise<void> {
-    if (this.#running) return;
+    if (this.#loop) return;
     trainer.trainStep();
     const diverged = this.#postLosses(trainer, await trainer.readLosses(), 0);
     await this.#host.evaluate();
@@ -97,12 +173,19 @@ export class TrainingLoop {
   }
 
   /**
-   * 1. queue steps without reading anything back, 2. read all their losses in one transfer,
-   * 3. take a requested or due snapshot, 4. now and then evaluate and redraw, 5. yield so
-   * Pause can arrive. Repeat. Pausing saves a checkpoint.
+   * 1. queue steps without reading anything back, yielding now and then, 2. read all their
+   * losses in one transfer, 3. take a requested or due snapshot, 4. now and then evaluate and
+   * redraw. Repeat until paused. Pausing saves a checkpoint.
    */
   async #train(trainer: Trainer): Promise<void> {
     const pacer = new ReadbackPacer();
+    const host = this.#host;
+    const control: RoundControl = {
+      get sliceMs() {
+        return host.saveInFlight() ? SAVING_SLICE_MS : TRAINING_SLICE_MS;
+      },
+      endRound: () => !this.#running || this.#saveRequest !== null,
+    };
     let lastEvaluation = performance.now();
     let evaluationCost = 0;
     let trainedSinceSaveMs = 0;
@@ -110,7 +193,7 @@ export class TrainingLoop {
     let diverged: TrainingDivergedError | null = null;
     try {
       while (this.#running) {
-        const { losses, elapsedMs } = await trainOneRound(trainer, pacer, this.stopAt);
+        const { losses, elapsedMs } = await trainOneRound(trainer, pacer, this.stopAt, control);
         trainedSinceSaveMs += elapsedMs;
         diverged = this.#postLosses(trainer, losses, pacer.stepsPerSec);
         if (diverged) {
@@ -122,33 +205,38 @@ export class TrainingLoop {
           message = `Paused at step ${trainer.step}, as set in Stop at step.`;
           this.#running = false;
         }
-        const due = this.autosaveMs > 0 && trainedSinceSaveMs >= this.autosaveMs;
-        if (this.#running && (this.#saveRequest || due)) {
-          await this.#host.saveAtBoundary(this.#takeSaveRequest() ?? 'autosave');
+        const due = autosaveDue(trainedSinceSaveMs, host.lastSaveMs(), this.autosaveMs);
+        if (this.#running && (this.#saveRequest || (due && !host.saveInFlight()))) {
+          await this.#saveNow('autosave');
           trainedSinceSaveMs = 0;
         }
         const evaluationGap = Math.max(EVALUATE_INTERVAL_MS, evaluationCost / EVALUATE_MAX_SHARE);
         if (!this.#running || performance.now() - lastEvaluation > evaluationGap) {
           const evaluationStarted = performance.now();
-          await this.#host.evaluate();
+          await host.evaluate();
           lastEvaluation = performance.now();
           evaluationCost = lastEvaluation - evaluationStarted;
         }
-        await yieldToEventLoop();
       }
     } finally {
       this.#running = false;
-      this.#host.post({ type: 'state', running: false, message });
+      host.post({ type: 'state', running: false, message });
     }
-    // Every pause saves, unless the run diverged, lost its device or went to another tab.
-    const reason = this.#takeSaveRequest() ?? 'pause';
-    if (!diverged && this.#host.maySave()) await this.#host.saveAtBoundary(reason);
+    // Every pause saves, unless the run diverged, lost its device or went to another tab. A
+    // Save that arrives while that snapshot is taken is served here too, before the loop ends.
+    if (!diverged && host.maySave()) await this.#saveNow('pause');
+    while (this.#saveRequest) await this.#saveNow('pause');
   }
 
-  #takeSaveRequest(): SaveReason | null {
-    const reason = this.#saveRequest;
+  /** Takes the requested save (or one for `fallback`) at this step boundary and wakes its waiters. */
+  async #saveNow(fallback: SaveReason): Promise<void> {
+    const request = this.#saveRequest;
     this.#saveRequest = null;
-    return reason;
+    try {
+      await this.#host.saveAtBoundary(request?.reason ?? fallback);
+    } finally {
+      request?.taken.forEach((resolve) => resolve());
+    }
   }
 
   #reachedStopAt(trainer: Trainer): boolean {

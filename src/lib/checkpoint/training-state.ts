@@ -3,8 +3,8 @@ import * as v from 'valibot';
 import { parseConfig, type TrainConfig } from '../engine/config.ts';
 import type { CapturedState, Evaluation, TrainerProgress } from '../engine/trainer.ts';
 import { BACKENDS, type BackendName } from '../engine/backend-names.ts';
-import { snapshotTensors } from '../checkpoint/snapshot.ts';
-import type { CheckpointInput, LoadedCheckpoint } from '../checkpoint/types.ts';
+import { snapshotTensors } from './snapshot.ts';
+import type { CheckpointInput, LoadedCheckpoint } from './types.ts';
 
 /**
  * How a training state maps onto a checkpoint. Tensors: `param/<layer>/<kernel|bias>`,

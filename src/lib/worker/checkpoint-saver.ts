@@ -1,0 +1,125 @@
+import type { BackendName } from '../engine/backend-names.ts';
+import type { SaveResult } from '../checkpoint/types.ts';
+import type { CurrentRun } from './current-run.ts';
+import type { Persistence } from './persistence.ts';
+import type { SaveReason, WorkerEvent } from './protocol.ts';
+
+/** What the saver needs from the session besides the run and the store. */
+export interface SaverHost {
+  post(event: WorkerEvent): void;
+  /** Evaluates the test set (so the checkpoint's test loss is current) and posts it. */
+  evaluate(): Promise<void>;
+  /** The backend training runs on; null until the worker is initialised. */
+  backendName(): BackendName | null;
+  /** False once the GPU device is lost: the state on the device can no longer be trusted. */
+  maySave(): boolean;
+}
+
+/**
+ * The save path, in one place: snapshot the current run at a step boundary, save it in the
+ * background, and remember which step is committed. A step counts as saved only once its
+ * commit succeeded, so after a failed save (a full disk, say) the next Pause, autosave or
+ * Export saves that step again.
+ */
+export class CheckpointSaver {
+  readonly #current: CurrentRun;
+  readonly #persistence: Persistence;
+  readonly #host: SaverHost;
+  /** Step of the newest checkpoint committed for the current run; -1 when none is known. */
+  #committedStep = -1;
+  /** The step being written in the background, if any. */
+  #inFlightStep: number | null = null;
+  #lastSaveMs = 0;
+  /** Why the last save of this run failed, for Export to explain an older checkpoint. */
+  #lastFailure: string | null = null;
+
+  constructor(current: CurrentRun, persistence: Persistence, host: SaverHost) {
+    this.#current = current;
+    this.#persistence = persistence;
+    this.#host = host;
+  }
+
+  /** A run was installed at `step`: a restored one is saved there already, a fresh one has nothing to save. */
+  runInstalled(step: number): void {
+    this.#committedStep = step;
+    this.#lastFailure = null;
+  }
+
+  /** The store was reopened and what it held may be gone: the next boundary saves again, even at the same step. */
+  forgetCommitted(): void {
+    this.#committedStep = -1;
+  }
+
+  get committedStep(): number {
+    return this.#committedStep;
+  }
+
+  get lastFailure(): string | null {
+    return this.#lastFailure;
+  }
+
+  get inFlight(): boolean {
+    return this.#inFlightStep !== null;
+  }
+
+  /** Wall time of the last successful save from its snapshot to its commit. */
+  get lastSaveMs(): number {
+    return this.#lastSaveMs;
+  }
+
+  /** True when the step on screen is not yet in a committed checkpoint. */
+  get hasUnsavedSteps(): boolean {
+    const trainer = this.#current.trainer;
+    return trainer !== null && trainer.step > 0 && trainer.step !== this.#committedStep;
+  }
+
+  /**
+   * Snapshots the state at this step boundary and saves it in the background. The only work
+   * on the step path is an evaluation (if stale) and cloning the tensors on the device. The
+   * caller makes sure no step runs in between (the training loop calls this between rounds;
+   * the session only while the loop is idle).
+   */
+  async saveAtBoundary(reason: SaveReason): Promise<void> {
+    const trainer = this.#current.trainer;
+    const run = this.#current.run;
+    const backend = this.#host.backendName();
+    if (!trainer || !run?.lock || !backend || !this.#host.maySave() || !this.#persistence.store) return;
+    if (trainer.step === 0) {
+      if (reason === 'manual') this.#host.post({ type: 'notice', message: 'There is nothing to save yet: train at least one step first.' });
+      return;
+    }
+    if (reason !== 'manual' && (trainer.step === this.#committedStep || trainer.step === this.#inFlightStep)) return;
+    // One save at a time; an autosave that finds one in flight is simply skipped.
+    if (this.#inFlightStep !== null) {
+      if (reason === 'autosave') return;
+      await this.#persistence.settle();
+    }
+    if (!this.#current.atStepBoundary) {
+      throw new Error(`A checkpoint was requested at step ${trainer.step} while some of its steps' losses were still being read; nothing was saved. This is a bug in the playground.`);
+    }
+    const started = performance.now();
+    if (trainer.progress.evaluations.at(-1)?.step !== trainer.step) await this.#host.evaluate();
+    const captured = await trainer.captureState();
+    const step = trainer.step;
+    this.#inFlightStep = step;
+    void this.#persistence.save(captured, { runId: run.id, runName: run.name, config: trainer.config, backend }, reason).then((result) => this.#finished(run.id, step, result, started));
+  }
+
+  /** Waits for the save in flight, if any. */
+  settle(): Promise<void> {
+    return this.#persistence.settle();
+  }
+
+  #finished(runId: string, step: number, result: SaveResult | Error, started: number): void {
+    this.#inFlightStep = null;
+    // The run may have changed while this save was written; its steps are not ours then.
+    if (this.#current.run?.id !== runId) return;
+    if (result instanceof Error) {
+      this.#lastFailure = result.message;
+    } else {
+      this.#committedStep = step;
+      this.#lastFailure = null;
+      this.#lastSaveMs = performance.now() - started;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../engine/config.ts';
+import { Trainer } from '../engine/trainer.ts';
+import { paramCount } from '../models/spec.ts';
+import { fromCheckpoint } from '../checkpoint/training-state.ts';
+import type { LoadedCheckpoint } from '../checkpoint/types.ts';
+import type { BackendName } from '../engine/backend-names.ts';
+import type { CurrentRun, RunIdentity } from './current-run.ts';
+import type { DatasetSource } from './dataset-source.ts';
+import type { Persistence } from './persistence.ts';
+import { RunLock } from './run-lock.ts';
+import { newRunName } from './run-names.ts';
+import { runData } from './run-data.ts';
+import type { WorkerEvent } from './protocol.ts';
+
+/** What opening a run needs from the session. */
+export interface RunOpenerHost {
+  post(event: WorkerEvent): void;
+  /** Ends training (with its pause save) before the trainer is replaced. */
+  stopTraining(): Promise<void>;
+  /** A run was installed at this step. */
+  installed(step: number): void;
+  evaluate(): Promise<void>;
+  /** Another tab took over the run with this id. */
+  lockLost(runId: string): void;
+  backendName(): BackendName | null;
+}
+
+const BACKEND_TITLES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'the CPU' };
+
+/**
+ * The two ways a run comes on screen: a fresh one at step 0, or a stored one resumed from a
+ * checkpoint. Both take the run's Web Lock first and give it back on every path that fails,
+ * so a failed open never leaves another tab thinking this one trains the run.
+ */
+export class RunOpener {
+  readonly #current: CurrentRun;
+  readonly #persistence: Persistence;
+  readonly #datasets: DatasetSource;
+  readonly #host: RunOpenerHost;
+
+  constructor(current: CurrentRun, persistence: Persistence, datasets: DatasetSource, host: RunOpenerHost) {
+    this.#current = current;
+    this.#persistence = persistence;
+    this.#datasets = datasets;
+    this.#host = host;
+  }
+
+  /** A fresh run at step 0: new id and lock, weights from the seed or, if given, imported ones. */
+  async startNew(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }): Promise<void> {
+    await this.#host.stopTraining();
+    const dataset = await this.#datasets.build(config);
+    const id = crypto.randomUUID();
+    const lock = await RunLock.acquire(id, { onLost: () => this.#host.lockLost(id) });
+    let trainer: Trainer;
+    try {
+      trainer = Trainer.create(config, dataset, imported?.weights);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+    const name = imported ? `${newRunName(config, id)} ${imported.nameSuffix}` : newRunName(config, id);
+    await this.#install(trainer, { id, name, lock });
+  }
+
+  /**
+   * The resume path: stop training, take the run's lock (or show the run read-only when
+   * another tab trains it), load the checkpoint, rebuild the trainer. If loading or rebuilding
+   * fails, the lock taken here is released, the run on screen stays as it was, and the error
+   * goes to the page.
+   */
+  async resume(runId: string, checkpointId: string | undefined, takeOver: boolean): Promise<void> {
+    await this.#host.stopTraining();
+    await this.#persistence.settle();
+    const sameRun = this.#current.run?.id === runId;
+    const heldLock = sameRun ? this.#current.run!.lock : null;
+    const lock = heldLock ?? (await RunLock.acquire(runId, { steal: takeOver, onLost: () => this.#host.lockLost(runId) }));
+    let trainer: Trainer;
+    let loaded: LoadedCheckpoint;
+    try {
+      loaded = await this.#load(runId, checkpointId);
+      trainer = await this.#rebuild(loaded);
+    } catch (error) {
+      if (lock !== heldLock) lock?.release();
+      await this.#persistence.publishLists();
+      throw error;
+    }
+    await this.#install(trainer, { id: runId, name: loaded.manifest.runName ?? 'Untitled run', lock });
+    if (!lock) {
+      this.#host.post({ type: 'runLocked', runId, message: 'This run is open for training in another tab, so this tab shows it read-only. Take it over to train it here.' });
+    }
+  }
+
+  async #load(runId: string, checkpointId: string | undefined): Promise<LoadedCheckpoint> {
+    if (checkpointId) return this.#persistence.load(checkpointId);
+    const latest = await this.#persistence.loadLatest(runId);
+    if (latest.message) this.#host.post({ type: 'notice', message: latest.message });
+    return latest.loaded;
+  }
+
+  /** Validates a loaded checkpoint and builds its trainer; says so when it continues on another backend. */
+  async #rebuild(loaded: LoadedCheckpoint): Promise<Trainer> {
+    const { config, backend, captured } = fromCheckpoint(loaded);
+    try {
+      const trainer = await Trainer.restore(config, await this.#datasets.build(config), captured);
+      const now = this.#host.backendName();
+      if (now && now !== backend) {
+        this.#host.post({
+          type: 'notice',
+          message: `This checkpoint was trained on ${BACKEND_TITLES[backend]} and continues on ${BACKEND_TITLES[now]}; from here on its losses may differ from a run that stayed on ${BACKEND_TITLES[backend]} in the last digits.`,
+        });
+      }
+      return trainer;
+    } finally {
+      tf.dispose(captured.tensors.map(({ tensor }) => tensor));
+    }
+  }
+
+  /** Puts the trainer on screen and tells the page about it. */
+  async #install(trainer: Trainer, run: RunIdentity): Promise<void> {
+    this.#current.install(trainer, run);
+    this.#persistence.currentRunId = run.id;
+    this.#host.installed(trainer.step);
+    // Compile shaders before the first timed step; no training state changes.
+    if (tf.getBackend() !== 'cpu') await trainer.warmUp();
+    this.#host.post({
+      type: 'run',
+      runId: run.id,
+      runName: run.name,
+      readOnly: run.lock === null,
+      config: trainer.config,
+      step: trainer.step,
+      epoch: trainer.epoch,
+      lossHistory: Float32Array.from(trainer.lossHistory),
+      evaluations: [...trainer.progress.evaluations],
+      data: runData(trainer),
+      paramCount: paramCount(trainer.spec),
+    });
+    await this.#host.evaluate();
+    await this.#persistence.publishLists();
+  }
+}
