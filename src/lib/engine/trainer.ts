@@ -9,6 +9,17 @@ import { modelSpecFor, paramSpecs, type ModelSpec, type ParamSpec } from '../mod
 import { initialValues } from '../models/init.ts';
 import { forward, predictOutputs } from '../models/forward.ts';
 import { argmaxRows, accuracy } from './metrics.ts';
+import { chooseKernelPath, targetRows, webgpuDevice, type KernelChoice, type KernelPath } from '../models/mlp-kernels/kernel-path.ts';
+import { FusedMlpStep } from '../models/mlp-kernels/fused-mlp-step.ts';
+import { mlpLayout } from '../models/mlp-kernels/mlp-layout.ts';
+import { optimizerTensors, packOptimizerState } from '../models/mlp-kernels/fused-optimizer-state.ts';
+
+export type { KernelPath, KernelChoice };
+
+export interface TrainerOptions {
+  /** 'auto' (default) trains MLPs on WebGPU with fused kernels; 'tfjs' always uses TensorFlow.js ops. */
+  kernels?: KernelChoice;
+}
 
 /** One evaluation of the held-out set. */
 export interface Evaluation {
@@ -42,7 +53,7 @@ export interface CapturedState {
 }
 
 /** Derives one dropout seed per step, so masks need no stored RNG state. */
-const dropoutSeedAt = (seed: number, step: number) => (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
+export const dropoutSeedAt = (seed: number, step: number) => (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
 
 /**
  * The training loop's state machine. It never reads tensors back on the step path: losses
@@ -53,8 +64,9 @@ export class Trainer {
   readonly dataset: Dataset;
   readonly spec: ModelSpec;
   readonly paramTable: ParamSpec[];
-  readonly params: tf.Variable[];
   readonly optimizer: tf.Optimizer;
+  /** Fused WGSL kernels or TensorFlow.js ops, and why; fixed for the trainer's life. */
+  readonly kernelPath: KernelPath;
   readonly stepsPerEpoch: number;
   readonly batchSize: number;
 
@@ -67,15 +79,22 @@ export class Trainer {
   #epochY: tf.Tensor | null = null;
   #pendingLosses: tf.Tensor[] = [];
   #lossHistory: number[] = [];
+  #params: tf.Variable[];
+  /** The fused path: it owns the weights and optimizer state; #params are copies made on demand. */
+  #fused: FusedMlpStep | null = null;
+  #paramsStale = false;
+  /** This epoch's shuffled example order (the fused path gathers batches itself). */
+  #epochOrder = new Int32Array(0);
 
-  private constructor(config: TrainConfig, dataset: Dataset, initial?: Float32Array[]) {
+  private constructor(config: TrainConfig, dataset: Dataset, initial?: Float32Array[], options: TrainerOptions = {}) {
     this.#config = config;
     this.dataset = dataset;
     this.spec = modelSpecFor(config, dataset);
     this.paramTable = paramSpecs(this.spec);
     const values = initial ?? initialValues(this.paramTable, config.seed);
-    this.params = this.paramTable.map((p, i) => tf.tidy(() => tf.variable(tf.tensor(values[i], p.shape, 'float32'), true)));
+    this.#params = this.paramTable.map((p, i) => tf.tidy(() => tf.variable(tf.tensor(values[i], p.shape, 'float32'), true)));
     this.optimizer = createOptimizer(config.optimizer, config.learningRate);
+    this.kernelPath = chooseKernelPath(this.spec, options.kernels ?? 'auto');
 
     const trainCount = exampleCount(dataset.trainX, dataset.inputShape);
     // A batch larger than the data would leave nothing to train on; shrink it, keep shapes fixed.
@@ -85,12 +104,20 @@ export class Trainer {
     this.#trainY = this.#targets(dataset.trainY);
     this.#testX = tf.tensor(dataset.testX, [exampleCount(dataset.testX, dataset.inputShape), ...dataset.inputShape]);
     this.#testY = this.#targets(dataset.testY);
+    if (this.kernelPath.kind === 'fused' && this.spec.kind === 'mlp') {
+      const layout = mlpLayout(this.spec, config.optimizer, this.batchSize);
+      this.#fused = new FusedMlpStep(webgpuDevice(), layout, dataset.trainX, targetRows(dataset.trainY, dataset.classes));
+      const packed = new Float32Array(layout.paramCount);
+      let at = 0;
+      for (const v of values) packed.set(v, (at += v.length) - v.length);
+      this.#fused.writeState(packed);
+    }
     this.#progress = { step: 0, epoch: 0, cursor: 0, epochRngState: Rng.seeded(config.seed, 'shuffle').state, evaluations: [] };
     this.#shuffleEpoch();
   }
 
   /** A fresh run; `initial` (in paramSpecs order) replaces the seeded initial weights, e.g. from an imported model. */
-  static create(config: TrainConfig, dataset: Dataset, initial?: Float32Array[]): Trainer {
+  static create(config: TrainConfig, dataset: Dataset, initial?: Float32Array[], options: TrainerOptions = {}): Trainer {
     if (initial) {
       const table = paramSpecs(modelSpecFor(config, dataset));
       table.forEach((p, i) => {
@@ -98,11 +125,11 @@ export class Trainer {
         if (initial[i]?.length !== size) throw new Error(`The initial weights for ${p.name} hold ${initial[i]?.length ?? 0} values, but this model needs ${size}.`);
       });
     }
-    return new Trainer(config, dataset, initial);
+    return new Trainer(config, dataset, initial, options);
   }
 
   /** Rebuilds a trainer from captured state, continuing exactly where it stopped. */
-  static async restore(config: TrainConfig, dataset: Dataset, saved: CapturedState): Promise<Trainer> {
+  static async restore(config: TrainConfig, dataset: Dataset, saved: CapturedState, options: TrainerOptions = {}): Promise<Trainer> {
     const byName = new Map(saved.tensors.map((t) => [t.name, t.tensor]));
     const table = paramSpecs(modelSpecFor(config, dataset));
     const values = await Promise.all(
@@ -115,12 +142,37 @@ export class Trainer {
         return (await tensor.data()) as Float32Array;
       }),
     );
-    const trainer = new Trainer(config, dataset, values);
-    await restoreOptimizerState(trainer.optimizer, saved.tensors.filter((t) => t.name.startsWith('optimizer/')));
+    const trainer = new Trainer(config, dataset, values, options);
+    const optimizerState = saved.tensors.filter((t) => t.name.startsWith('optimizer/'));
+    const fused = trainer.#fused;
+    if (fused) {
+      const packed = await packOptimizerState(fused.layout, optimizerState);
+      const params = new Float32Array(fused.layout.paramCount);
+      let at = 0;
+      for (const v of values) params.set(v, (at += v.length) - v.length);
+      fused.writeState(params, packed.slots);
+      fused.iterations = packed.iterations;
+      fused.beta1Power = packed.beta1Power;
+      fused.beta2Power = packed.beta2Power;
+    } else await restoreOptimizerState(trainer.optimizer, optimizerState);
     trainer.#progress = structuredClone(saved.progress);
     trainer.#lossHistory = Array.from(saved.lossHistory);
     trainer.#shuffleEpoch();
     return trainer;
+  }
+
+  /**
+   * The trainable tensors, in paramSpecs order. On the fused path the kernel owns the weights;
+   * these are refreshed from it when read after a step.
+   */
+  get params(): tf.Variable[] {
+    if (this.#fused && this.#paramsStale) {
+      const fresh = this.#fused.paramTensors(this.paramTable.map((p) => p.shape));
+      this.#params.forEach((v, i) => v.assign(fresh[i]));
+      tf.dispose(fresh);
+      this.#paramsStale = false;
+    }
+    return this.#params;
   }
 
   get config(): TrainConfig {
@@ -160,6 +212,14 @@ export class Trainer {
     if (progress.cursor + this.batchSize > this.stepsPerEpoch * this.batchSize) this.#startNextEpoch();
     const start = progress.cursor;
     const dropoutSeed = dropoutSeedAt(this.config.seed, progress.step);
+    if (this.#fused) {
+      const { l2, dropout } = this.config;
+      this.#fused.enqueue({ learningRate: learningRateAt(progress.step, this.config), l2, dropout, dropoutSeed, examples: this.#epochOrder.subarray(start, start + this.batchSize) });
+      this.#paramsStale = true;
+      progress.cursor += this.batchSize;
+      progress.step += 1;
+      return;
+    }
     setLearningRate(this.optimizer, learningRateAt(progress.step, this.config));
     const loss = tf.tidy(() => {
       const x = this.#epochX!.slice(start, this.batchSize);
@@ -176,6 +236,13 @@ export class Trainer {
    * WebGPU/WebGL compile their shaders before the first timed step. Changes no state.
    */
   async warmUp(): Promise<void> {
+    if (this.#fused) {
+      await this.#fused.ready();
+      const out = tf.tidy(() => forward(this.spec, this.params, this.#testX));
+      await out.data();
+      out.dispose();
+      return;
+    }
     const outputs = tf.tidy((): tf.Tensor[] => {
       const x = this.#epochX!.slice(0, this.batchSize);
       const y = this.#epochY!.slice(0, this.batchSize);
@@ -188,7 +255,7 @@ export class Trainer {
 
   /** Steps whose loss is still on the device. */
   get pendingLossCount(): number {
-    return this.#pendingLosses.length;
+    return this.#fused ? this.#fused.pendingLossCount : this.#pendingLosses.length;
   }
 
   /**
@@ -196,6 +263,11 @@ export class Trainer {
    * new values; the first belongs to step `lossHistory.length - values.length + 1`.
    */
   async readLosses(): Promise<Float32Array> {
+    if (this.#fused) {
+      const losses = await this.#fused.readLosses();
+      for (const v of losses) this.#lossHistory.push(v);
+      return losses;
+    }
     if (this.#pendingLosses.length === 0) return new Float32Array(0);
     const pending = this.#pendingLosses;
     this.#pendingLosses = [];
@@ -242,9 +314,12 @@ export class Trainer {
    * Must be called with no step in between its start and end (the worker awaits it).
    */
   async captureState(): Promise<CapturedState> {
-    if (this.#pendingLosses.length > 0) await this.readLosses();
+    if (this.pendingLossCount > 0) await this.readLosses();
     const params = this.params.map((p, i) => ({ name: `param/${this.paramTable[i].name}`, tensor: p.clone() }));
-    const optimizer = await cloneOptimizerState(this.optimizer);
+    const fused = this.#fused;
+    const optimizer = fused
+      ? optimizerTensors(fused.layout, await fused.readState(), this.paramTable.map((p) => p.shape), fused)
+      : await cloneOptimizerState(this.optimizer);
     return {
       progress: structuredClone(this.#progress),
       lossHistory: Float32Array.from(this.#lossHistory),
@@ -253,7 +328,8 @@ export class Trainer {
   }
 
   dispose(): void {
-    tf.dispose([...this.params, this.#trainX, this.#trainY, this.#testX, this.#testY, ...this.#pendingLosses]);
+    this.#fused?.dispose();
+    tf.dispose([...this.#params, this.#trainX, this.#trainY, this.#testX, this.#testY, ...this.#pendingLosses]);
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
     this.optimizer.dispose();
     this.#pendingLosses = [];
@@ -279,6 +355,10 @@ export class Trainer {
   #shuffleEpoch(): void {
     const count = this.#trainX.shape[0];
     const order = Rng.fromState(this.#progress.epochRngState).shuffle(Int32Array.from({ length: count }, (_, i) => i));
+    if (this.#fused) {
+      this.#epochOrder = order;
+      return;
+    }
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
     [this.#epochX, this.#epochY] = tf.tidy(() => {
       const indices = tf.tensor1d(order, 'int32');
@@ -295,7 +375,7 @@ export class Trainer {
   #loss(x: tf.Tensor, y: tf.Tensor, options: { dropout: number; dropoutSeed: number }): tf.Scalar {
     const data = this.#dataLoss(forward(this.spec, this.params, x, options), y);
     if (this.config.l2 === 0) return data;
-    const kernels = this.params.filter((_, i) => this.paramTable[i].role === 'kernel');
+    const kernels = this.#params.filter((_, i) => this.paramTable[i].role === 'kernel');
     return tf.add(data, tf.mul(this.config.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar;
   }
 }

@@ -1,0 +1,33 @@
+// Which way a Trainer trains: the fused WGSL step where it covers the model and backend,
+// otherwise TensorFlow.js ops. The reason is a phrase the UI shows after the backend name,
+// e.g. "webgpu · TensorFlow.js ops (the CNN has no fused kernels yet)".
+import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from '../spec.ts';
+
+export type KernelPath = { kind: 'fused' } | { kind: 'tfjs'; reason: string };
+
+/** 'auto' uses fused kernels where they exist; 'tfjs' always trains with TensorFlow.js ops. */
+export type KernelChoice = 'auto' | 'tfjs';
+
+export function chooseKernelPath(spec: ModelSpec, choice: KernelChoice): KernelPath {
+  if (choice === 'tfjs') return { kind: 'tfjs', reason: 'TensorFlow.js ops were asked for' };
+  const backend = tf.getBackend();
+  if (backend !== 'webgpu') return { kind: 'tfjs', reason: `fused kernels need WebGPU, and the backend is ${backend}` };
+  if (spec.kind === 'cnn') return { kind: 'tfjs', reason: 'the CNN has no fused kernels yet' };
+  return { kind: 'fused' };
+}
+
+/** The WebGPU backend's device, which the fused step shares with tfjs. */
+export function webgpuDevice(): GPUDevice {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  if (!device) throw new Error('The WebGPU backend has no device; fused kernels need tf.setBackend("webgpu") to have succeeded.');
+  return device;
+}
+
+/** Training targets as the fused step reads them: one-hot rows, or one value per row for regression. */
+export function targetRows(labels: Float32Array, classes: number): Float32Array {
+  if (classes === 0) return labels;
+  const rows = new Float32Array(labels.length * classes);
+  labels.forEach((label, i) => (rows[i * classes + label] = 1));
+  return rows;
+}
