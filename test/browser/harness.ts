@@ -10,8 +10,9 @@ import * as trainBench from '../../bench/train-bench.ts';
 import * as saveStallBench from '../../bench/save-stall-bench.ts';
 import * as snapshotBench from '../../bench/snapshot-bench.ts';
 import * as convLayerCheck from '../support/conv-layer-check.ts';
+import * as mlpKernelChecks from '../support/mlp-kernel-checks.ts';
 
-const lib = { tf, checkpoint, engine, checkpointTesting, checkpointBench, trainBench, saveStallBench, snapshotBench, convLayerCheck };
+const lib = { tf, checkpoint, engine, checkpointTesting, checkpointBench, trainBench, saveStallBench, snapshotBench, convLayerCheck, mlpKernelChecks };
 declare global {
   interface Window {
     lib: typeof lib;

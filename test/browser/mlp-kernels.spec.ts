@@ -1,0 +1,51 @@
+// The fused WGSL training step for MLPs (src/lib/models/mlp-kernels/) on real WebGPU, against
+// TensorFlow.js's ops on the same device from the same weights, batches and dropout masks,
+// for every optimizer with dropout and L2 on; then determinism, exact resume, checkpoints
+// that move between the fused path and the CPU, and resources that stay flat.
+import { test, expect } from './support/checkpoint-fixtures.ts';
+import type { MlpModelName } from '../support/mlp-kernel-checks.ts';
+
+const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
+const MODELS: { model: MlpModelName; steps: number }[] = [
+  { model: 'spiral', steps: 200 },
+  { model: 'curve', steps: 200 },
+  // tfjs's ops run the digits MLP at ~15 steps/s on SwiftShader, so fewer steps keep this test short.
+  { model: 'digits', steps: 60 },
+];
+
+for (const { model, steps } of MODELS) {
+  for (const optimizer of OPTIMIZERS) {
+    test(`the fused ${model} MLP step follows tfjs's ops with ${optimizer}, dropout and L2`, async ({ page }) => {
+      test.setTimeout(300_000);
+      const result = await page.evaluate(([m, o, n]) => window.lib.mlpKernelChecks.compareWithTfjsOps(m, o, n), [model, optimizer, steps] as const);
+      expect(result.kernelPath).toBe('fused');
+      expect(result.firstStepDelta, 'one step’s parameter change').toBeLessThan(1e-5);
+      expect(result.losses, `${steps} steps’ losses`).toBeLessThan(1e-4);
+    });
+  }
+}
+
+for (const model of ['spiral', 'digits'] as const) {
+  test(`two fused ${model} runs are bit-identical`, async ({ page }) => {
+    test.setTimeout(300_000);
+    expect(await page.evaluate((m) => window.lib.mlpKernelChecks.fusedRunsAreIdentical(m, 'adam', 100), model)).toBe(true);
+  });
+}
+
+for (const model of ['spiral', 'curve'] as const) {
+  test(`a fused ${model} run resumes bit-exactly, and checkpoints move between the fused path and the CPU`, async ({ page }) => {
+    test.setTimeout(300_000);
+    const result = await page.evaluate((m) => window.lib.mlpKernelChecks.compareResumes(m, 'adam', 50, 100), model);
+    expect(result.resumedPath).toBe('fused');
+    expect(result.fusedResumeIsExact).toBe(true);
+    expect(result.fusedToCpu, 'fused checkpoint continued on the CPU').toBeLessThan(1e-4);
+    expect(result.cpuToFused, 'CPU checkpoint continued fused').toBeLessThan(1e-4);
+  });
+}
+
+test('tensors and GPU buffers stay flat over 500 fused steps', async ({ page }) => {
+  test.setTimeout(300_000);
+  const counts = await page.evaluate(() => window.lib.mlpKernelChecks.resourceCountsWhileTraining('spiral', 10, 50));
+  expect(new Set(counts.tensors.slice(1)).size, JSON.stringify(counts)).toBe(1);
+  expect(new Set(counts.gpuBuffers).size, JSON.stringify(counts)).toBe(1);
+});

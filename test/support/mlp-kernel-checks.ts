@@ -1,0 +1,214 @@
+// In-page checks of the fused MLP kernels against TensorFlow.js's ops on the same device.
+// test/browser/mlp-kernels.spec.ts calls them through window.lib.mlpKernelChecks in Chromium;
+// the Firefox harness calls the same functions. Each returns measurements; the spec asserts.
+import * as tf from '@tensorflow/tfjs';
+import { defaultConfig, type TrainConfig, type OptimizerKind } from '../../src/lib/engine/config.ts';
+import { buildDataset } from '../../src/lib/datasets/registry.ts';
+import { decodeMnist } from '../../src/lib/datasets/mnist.ts';
+import type { Dataset } from '../../src/lib/datasets/types.ts';
+import { Trainer, type CapturedState, type TrainerOptions } from '../../src/lib/engine/trainer.ts';
+import { FusedMlpStep } from '../../src/lib/models/mlp-kernels/fused-mlp-step.ts';
+
+export type MlpModelName = 'spiral' | 'curve' | 'digits';
+
+/** The three demos' MLPs with dropout and L2 on, so every part of the kernel is exercised. */
+export function configOf(model: MlpModelName, optimizer: OptimizerKind): TrainConfig {
+  const demo = model === 'spiral' ? 'classify2d' : model;
+  const config = { ...defaultConfig(demo), optimizer, dropout: 0.2, l2: 0.001 };
+  if (optimizer === 'sgd' || optimizer === 'momentum') config.learningRate = model === 'digits' ? 0.05 : 0.1;
+  return config;
+}
+
+const datasets = new Map<MlpModelName, Dataset>();
+
+async function datasetOf(model: MlpModelName, config: TrainConfig, mnistUrl: string): Promise<Dataset> {
+  if (!datasets.has(model)) {
+    let mnist;
+    if (model === 'digits') {
+      const response = await fetch(mnistUrl);
+      if (!response.ok) throw new Error(`The digits asset could not be loaded (${response.status} for ${mnistUrl}); run \`npm run build:data\`.`);
+      mnist = decodeMnist(new Uint8Array(await response.arrayBuffer()));
+    }
+    datasets.set(model, buildDataset(config, { mnist }));
+  }
+  return datasets.get(model)!;
+}
+
+async function useBackend(name: 'webgpu' | 'cpu'): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`The ${name} backend did not initialise; the test browser needs --enable-unsafe-webgpu.`);
+}
+
+/** Largest |a - b| relative to the largest |b|. */
+export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`Cannot compare ${a.length} values with ${b.length}.`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+async function flatParams(trainer: Trainer): Promise<Float32Array> {
+  const parts = await Promise.all(trainer.params.map((p) => p.data() as Promise<Float32Array>));
+  const flat = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) flat.set(p, (at += p.length) - p.length);
+  return flat;
+}
+
+async function train(trainer: Trainer, steps: number): Promise<void> {
+  for (let i = 0; i < steps; i++) trainer.trainStep();
+  await trainer.readLosses();
+}
+
+export interface PathComparison {
+  kernelPath: string;
+  /** One step's parameter change, fused vs tfjs ops, relative to the largest change. */
+  firstStepDelta: number;
+  /** Losses of `steps` steps, fused vs tfjs ops. */
+  losses: number;
+  steps: number;
+}
+
+/** The fused step against the tfjs ops path on WebGPU, from the same weights, batches and masks. */
+export async function compareWithTfjsOps(model: MlpModelName, optimizer: OptimizerKind, steps = 200, mnistUrl = '/data/mnist.bin'): Promise<PathComparison> {
+  await useBackend('webgpu');
+  const config = configOf(model, optimizer);
+  const dataset = await datasetOf(model, config, mnistUrl);
+  const runPath = async (options: TrainerOptions) => {
+    const trainer = Trainer.create(config, dataset, undefined, options);
+    try {
+      const before = await flatParams(trainer);
+      await train(trainer, 1);
+      const after = await flatParams(trainer);
+      await train(trainer, steps - 1);
+      return { kind: trainer.kernelPath.kind, delta: after.map((v, i) => v - before[i]), losses: [...trainer.lossHistory] };
+    } finally {
+      trainer.dispose();
+    }
+  };
+  const fused = await runPath({ kernels: 'auto' });
+  const stock = await runPath({ kernels: 'tfjs' });
+  return { kernelPath: fused.kind, firstStepDelta: relativeDifference(fused.delta, stock.delta), losses: relativeDifference(fused.losses, stock.losses), steps };
+}
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && new Uint32Array(a.buffer, a.byteOffset, a.length).every((w, i) => w === new Uint32Array(b.buffer, b.byteOffset, b.length)[i]);
+}
+
+/** Two fused runs of the same config: are their losses and final weights bit-identical? */
+export async function fusedRunsAreIdentical(model: MlpModelName, optimizer: OptimizerKind, steps = 100, mnistUrl = '/data/mnist.bin'): Promise<boolean> {
+  await useBackend('webgpu');
+  const config = configOf(model, optimizer);
+  const dataset = await datasetOf(model, config, mnistUrl);
+  const once = async () => {
+    const trainer = Trainer.create(config, dataset);
+    await train(trainer, steps);
+    const result = { losses: Float32Array.from(trainer.lossHistory), params: await flatParams(trainer) };
+    trainer.dispose();
+    return result;
+  };
+  const [a, b] = [await once(), await once()];
+  return sameBits(a.losses, b.losses) && sameBits(a.params, b.params);
+}
+
+/** Copies captured tensors into plain values, so they can be rebuilt on any backend. */
+async function detach(captured: CapturedState): Promise<{ progress: CapturedState['progress']; lossHistory: Float32Array; tensors: { name: string; shape: number[]; dtype: tf.DataType; values: tf.TypedArray }[] }> {
+  const tensors = await Promise.all(captured.tensors.map(async (t) => ({ name: t.name, shape: t.tensor.shape, dtype: t.tensor.dtype, values: await t.tensor.data() })));
+  tf.dispose(captured.tensors.map((t) => t.tensor));
+  return { progress: captured.progress, lossHistory: captured.lossHistory, tensors };
+}
+
+async function restoreOn(backend: 'webgpu' | 'cpu', config: TrainConfig, dataset: Dataset, saved: Awaited<ReturnType<typeof detach>>): Promise<Trainer> {
+  await useBackend(backend);
+  const tensors = saved.tensors.map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape, t.dtype) }));
+  try {
+    return await Trainer.restore(config, dataset, { progress: saved.progress, lossHistory: saved.lossHistory, tensors });
+  } finally {
+    tf.dispose(tensors.map((t) => t.tensor));
+  }
+}
+
+export interface ResumeComparison {
+  /** Fused: capture at `at`, restore on the fused path, continue; bit-identical to never stopping? */
+  fusedResumeIsExact: boolean;
+  /** Captured on the fused path, resumed with tfjs ops on the CPU: losses vs the uninterrupted fused run. */
+  fusedToCpu: number;
+  /** Captured on the CPU (tfjs ops), resumed fused on WebGPU: losses vs the uninterrupted CPU run. */
+  cpuToFused: number;
+  resumedPath: string;
+}
+
+export async function compareResumes(model: MlpModelName, optimizer: OptimizerKind, at = 50, steps = 100, mnistUrl = '/data/mnist.bin'): Promise<ResumeComparison> {
+  await useBackend('webgpu');
+  const config = configOf(model, optimizer);
+  const dataset = await datasetOf(model, config, mnistUrl);
+  const uninterrupted = async (backend: 'webgpu' | 'cpu') => {
+    await useBackend(backend);
+    const trainer = Trainer.create(config, dataset);
+    await train(trainer, steps);
+    const result = { losses: Float32Array.from(trainer.lossHistory), params: await flatParams(trainer) };
+    trainer.dispose();
+    return result;
+  };
+  const captureAfter = async (backend: 'webgpu' | 'cpu') => {
+    await useBackend(backend);
+    const trainer = Trainer.create(config, dataset);
+    await train(trainer, at);
+    const saved = await detach(await trainer.captureState());
+    trainer.dispose();
+    return saved;
+  };
+  const resume = async (backend: 'webgpu' | 'cpu', saved: Awaited<ReturnType<typeof detach>>) => {
+    const trainer = await restoreOn(backend, config, dataset, saved);
+    const path = trainer.kernelPath.kind;
+    await train(trainer, steps - at);
+    const result = { losses: Float32Array.from(trainer.lossHistory), params: await flatParams(trainer), path };
+    trainer.dispose();
+    return result;
+  };
+  const fusedWhole = await uninterrupted('webgpu');
+  const cpuWhole = await uninterrupted('cpu');
+  const fusedSaved = await captureAfter('webgpu');
+  const fusedResumed = await resume('webgpu', fusedSaved);
+  const onCpu = await resume('cpu', fusedSaved);
+  const cpuSaved = await captureAfter('cpu');
+  const onFused = await resume('webgpu', cpuSaved);
+  await useBackend('webgpu');
+  return {
+    fusedResumeIsExact: sameBits(fusedResumed.losses, fusedWhole.losses) && sameBits(fusedResumed.params, fusedWhole.params),
+    fusedToCpu: relativeDifference(onCpu.losses.subarray(at), fusedWhole.losses.subarray(at)),
+    cpuToFused: relativeDifference(onFused.losses.subarray(at), cpuWhole.losses.subarray(at)),
+    resumedPath: fusedResumed.path,
+  };
+}
+
+export interface ResourceCounts {
+  tensors: number[];
+  gpuBuffers: number[];
+}
+
+/** tf tensors and the fused step's GPU buffers after each of `rounds` rounds of training, reading and evaluating. */
+export async function resourceCountsWhileTraining(model: MlpModelName, rounds = 10, stepsPerRound = 50, mnistUrl = '/data/mnist.bin'): Promise<ResourceCounts> {
+  await useBackend('webgpu');
+  const config = configOf(model, 'adam');
+  const dataset = await datasetOf(model, config, mnistUrl);
+  const trainer = Trainer.create(config, dataset);
+  const counts: ResourceCounts = { tensors: [], gpuBuffers: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      await train(trainer, stepsPerRound);
+      await trainer.evaluate();
+      await trainer.predict(dataset.testX.subarray(0, dataset.inputShape.reduce((a, b) => a * b, 1) * 4));
+      const captured = await trainer.captureState();
+      tf.dispose(captured.tensors.map((t) => t.tensor));
+      counts.tensors.push(tf.memory().numTensors);
+      counts.gpuBuffers.push(FusedMlpStep.liveBufferCount);
+    }
+  } finally {
+    trainer.dispose();
+  }
+  return counts;
+}
