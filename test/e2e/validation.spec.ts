@@ -25,17 +25,19 @@ for (const [field, value, message] of badInputs) {
     const error = playground.settings.locator(`#${await input.getAttribute('aria-describedby')}`);
     await expect(error).toHaveText(message);
 
-    // The run was not restarted (step stays 1) and training still uses the last valid settings.
+    // The run was not restarted (step stays 1), and it cannot train on a value nobody sees.
     await expect(playground.stepReadout).toHaveText('1');
     expect(await playground.lossReadout.getAttribute('data-value')).toBe(lossBefore);
-    await playground.stepButton.click();
-    await expect(playground.stepReadout).toHaveText('2');
+    await expect(playground.trainButton).toBeDisabled();
+    await expect(playground.stepButton).toBeDisabled();
     await expect(playground.error).toHaveCount(0);
 
     // Correcting the value clears the message and keeps the run.
     await playground.setField(field, valid);
     await expect(input).toHaveAttribute('aria-invalid', 'false');
     await expect(error).toHaveCount(0);
+    await expect(playground.stepReadout).toHaveText('1');
+    await playground.stepButton.click();
     await expect(playground.stepReadout).toHaveText('2');
   });
 }
@@ -43,5 +45,5 @@ for (const [field, value, message] of badInputs) {
 test('Stop at step refuses a negative number with a sentence', async ({ playground, page }) => {
   await playground.open('?backend=cpu');
   await playground.stopAtInput.fill('-3');
-  await expect(page.locator('#stop-at-error')).toHaveText('Stop at step must be a whole number of steps, 0 or more (0 means never).');
+  await expect(page.locator('#stop-at-error')).toHaveText('Stop at step must be a whole number of steps from 0 to 1,000,000 (0 means never); "-3" is not.');
 });

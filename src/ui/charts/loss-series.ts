@@ -43,3 +43,6 @@ export function lossCsv(history: readonly number[], evaluations: readonly Evalua
   });
   return rows.join('\n') + '\n';
 }
+
+/** Tick spacings for the step axis: 1, 2, 5, 10, 20, 50, … so every tick is a whole step. */
+export const STEP_INCREMENTS: number[] = Array.from({ length: 8 }, (_, power) => [1, 2, 5].map((m) => m * 10 ** power)).flat();

@@ -17,3 +17,19 @@ export function formatAgo(then: number, now = Date.now()): string {
 }
 
 export const formatLoss = (loss: number) => (Number.isFinite(loss) ? loss.toFixed(4) : String(loss));
+
+/**
+ * The loss to show for a checkpoint and which one it is: the test loss when the checkpoint was
+ * evaluated (that is what `loss` holds then), otherwise the training loss.
+ */
+export function checkpointLoss(checkpoint: { loss: number; metrics: Record<string, number> }): { kind: 'test' | 'train'; value: string } {
+  const { testLoss, trainLoss } = checkpoint.metrics;
+  if (testLoss !== undefined) return { kind: 'test', value: formatLoss(testLoss) };
+  return { kind: 'train', value: formatLoss(trainLoss ?? checkpoint.loss) };
+}
+
+/** "test loss 0.1234" or "train loss 0.5678". */
+export function namedLoss(checkpoint: { loss: number; metrics: Record<string, number> }): string {
+  const { kind, value } = checkpointLoss(checkpoint);
+  return `${kind} loss ${value}`;
+}

@@ -1,0 +1,25 @@
+/**
+ * One line per setting for the "?" beside it, in the spirit of playground.tensorflow.org:
+ * what the knob does and what a student will see when turning it.
+ */
+export const SETTING_HELP = {
+  demo: 'Which problem the network learns: sorting 2D points into two colours, reading handwritten digits, or fitting a curve.',
+  dataset: 'The shape of the two classes of points; a spiral is hard, gaussians are easy.',
+  samples: 'How many points are generated; more points give a smoother picture of the problem but each epoch takes longer.',
+  noise: 'How much the points are jittered (0 is clean); noisy data cannot be fitted perfectly.',
+  testFraction: 'The share of the data kept aside to measure the test loss, which shows how well the network handles data it never trained on.',
+  features: 'What the network sees of each point; extra features such as x² or sin x can make a hard shape easy.',
+  model: 'An MLP looks at all pixels at once; a small CNN looks for strokes with sliding filters and usually reads digits better, but slower.',
+  hidden: 'Layers of neurons between input and output; more layers and units can learn more complicated shapes, and overfit more easily.',
+  activation: 'The function each neuron applies to its sum; ReLU trains fast, tanh and sigmoid are smooth, linear cannot bend the boundary.',
+  optimizer: 'How each step uses the gradient; Adam and RMSProp adapt the step size per weight, SGD takes plain steps, momentum keeps rolling.',
+  learningRate: 'How big each step is; too small learns slowly, too large makes the loss jump around or explode.',
+  batchSize: 'How many examples each step looks at; bigger batches give steadier but fewer updates per epoch.',
+  schedule: 'How the learning rate changes over training: constant, dropping in steps, or gliding down like a cosine.',
+  decaySteps: 'How many steps the schedule takes to lower the learning rate (per drop for "step", in total for "cosine").',
+  l2: 'Penalises large weights so the network prefers simpler answers; it can reduce overfitting.',
+  dropout: 'The share of neurons switched off at random in each training step, so the network cannot rely on any single one.',
+  seed: 'The number behind every random choice (data, starting weights, batch order); the same seed repeats a run exactly.',
+} as const;
+
+export type HelpTopic = keyof typeof SETTING_HELP;
