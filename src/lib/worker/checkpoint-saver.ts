@@ -88,12 +88,13 @@ export class CheckpointSaver {
       if (reason === 'manual') this.#host.post({ type: 'notice', message: 'There is nothing to save yet: train at least one step first.' });
       return;
     }
-    if (reason !== 'manual' && (trainer.step === this.#committedStep || trainer.step === this.#inFlightStep)) return;
-    // One save at a time; an autosave that finds one in flight is simply skipped.
+    // One save at a time. An autosave that finds one in flight is skipped; anything else
+    // waits for it, and then saves only if it did not commit this very step.
     if (this.#inFlightStep !== null) {
       if (reason === 'autosave') return;
       await this.#persistence.settle();
     }
+    if (reason !== 'manual' && trainer.step === this.#committedStep) return;
     if (!this.#current.atStepBoundary) {
       throw new Error(`A checkpoint was requested at step ${trainer.step} while some of its steps' losses were still being read; nothing was saved. This is a bug in the playground.`);
     }

@@ -44,10 +44,11 @@ export class RunFiles {
       if (!id) throw new Error('There is no checkpoint to export yet: train at least one step, then press Export again.');
       const loaded = await this.#persistence.load(id);
       if (trainer && loaded.manifest.step !== trainer.step) {
+        const failure = this.#saver.lastFailure;
         const why = !this.#current.ownsRun
-          ? 'this tab shows the run read-only, and the tab that trains it has not saved that step yet'
-          : (this.#saver.lastFailure ?? `step ${trainer.step} could not be saved`);
-        this.#host.post({ type: 'notice', message: `Exported step ${loaded.manifest.step}, the newest saved checkpoint, not step ${trainer.step} on screen: ${why}.` });
+          ? 'This tab shows the run read-only, and the tab that trains it has not saved that step yet.'
+          : `Saving step ${trainer.step} failed${failure ? `: ${failure.replace(/\.?$/, '.')}` : '.'}`;
+        this.#host.post({ type: 'notice', message: `Exported step ${loaded.manifest.step}, the newest saved checkpoint, not step ${trainer.step} on screen. ${why}` });
       }
       return this.#download(loaded);
     }
