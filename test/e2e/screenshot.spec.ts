@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { test, expect } from './fixtures.ts';
 
-/** The README's picture. `npm run screenshot` refreshes docs/screenshot.png; plain runs write to test-results. */
-const README_SCREENSHOT = fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url));
+/** The README's pictures. `npm run screenshot` refreshes them in docs/; plain runs write to test-results. */
+const docsPath = (name: string) => fileURLToPath(new URL(`../../docs/${name}`, import.meta.url));
 
 test('the README screenshot: the spiral after 200 steps on WebGPU', async ({ playground, page }, testInfo) => {
   await page.setViewportSize({ width: 1360, height: 820 });
@@ -10,6 +10,19 @@ test('the README screenshot: the spiral after 200 steps on WebGPU', async ({ pla
   await expect(playground.backend).toHaveText('webgpu');
   await playground.trainTo(200);
   await expect(page.getByTestId('decision-boundary')).toBeVisible();
-  const path = process.env.UPDATE_SCREENSHOT ? README_SCREENSHOT : testInfo.outputPath('screenshot.png');
+  const path = process.env.UPDATE_SCREENSHOT ? docsPath('screenshot.png') : testInfo.outputPath('screenshot.png');
   await page.screenshot({ path });
+});
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+
+  test('the README phone screenshot: Train, the readouts and the chart on the first screen', async ({ playground, page }, testInfo) => {
+    await playground.open();
+    await expect(playground.backend).toHaveText('webgpu');
+    await playground.trainTo(200);
+    await expect(playground.trainButton).toBeInViewport();
+    const path = process.env.UPDATE_SCREENSHOT ? docsPath('screenshot-phone.png') : testInfo.outputPath('screenshot-phone.png');
+    await page.screenshot({ path });
+  });
 });
