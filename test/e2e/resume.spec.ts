@@ -152,7 +152,7 @@ test('Start new keeps the old run available', async ({ playground, page }) => {
   await expect(playground.stepReadout).toHaveText('10');
 });
 
-test('a second tab shows a run read-only while the first trains it, and can take it over', async ({ context, baseURL }) => {
+test('a second tab shows a run read-only while the first trains it, and can take it over', async ({ context }) => {
   const { PlaygroundPage } = await import('./fixtures.ts');
   const first = new PlaygroundPage(await context.newPage());
   await first.open('?backend=cpu');
@@ -180,7 +180,14 @@ test('a second tab shows a run read-only while the first trains it, and can take
     await expect(first.readOnly).toContainText('Another tab took over this run');
     await expect(first.trainButton).toBeDisabled();
   });
-  expect(baseURL).toBeTruthy();
+
+  await test.step('the second tab now trains the run and saves it', async () => {
+    await second.stepButton.click();
+    await expect(second.stepReadout).toHaveText('22');
+    await second.saveButton.click();
+    await second.expectSaved(22, 'manual');
+    await expect(first.checkpointRows.first()).toHaveAttribute('data-step', '22');
+  });
 });
 
 test('a diverging loss pauses training with a message naming the step, and nothing is saved', async ({ playground }) => {
@@ -193,7 +200,12 @@ test('a diverging loss pauses training with a message naming the step, and nothi
   await expect(playground.trainButton).toBeVisible();
   const step = Number((await playground.notice.textContent())!.match(/at step (\d+)/)![1]);
   expect(await playground.stepCount()).toBeGreaterThanOrEqual(step);
+  // A Save click is answered after the loop has ended and any save of its own has finished:
+  // its refusal is the event after which "nothing was saved" can be checked.
+  await playground.saveButton.click();
+  await expect(playground.notice).toHaveText(/^Nothing was saved: the loss is NaN or infinite at step \d+/);
   await expect(playground.saveStatus).not.toHaveText(/Saved/);
+  await expect(playground.checkpointRows).toHaveCount(0);
 });
 
 test('a lost WebGPU device stops training and resumes from the last checkpoint on the fallback backend', async ({ playground, page }) => {

@@ -35,7 +35,7 @@ test('on the CPU backend, two runs with the same seed give the same loss at step
   expect(second).toBe(first);
 });
 
-test('Pause stops training, and Reset starts again from step 0 with the same seed', async ({ playground }) => {
+test('Pause stops training, and Reset starts again from step 0 with the same seed', async ({ playground, page }) => {
   await playground.open('?backend=cpu');
   await playground.stepButton.click();
   await expect(playground.stepReadout).toHaveText('1');
@@ -47,7 +47,17 @@ test('Pause stops training, and Reset starts again from step 0 with the same see
   await playground.pauseButton.click();
   await expect(playground.trainButton).toBeVisible();
   const paused = await playground.stepCount();
-  await expect.poll(() => playground.stepCount(), { timeout: 1000 }).toBe(paused);
+  // Nothing announces "no more steps", so watch the counter for as long as six readback
+  // rounds (150 ms each) would take: a loop that kept training would move it in the first.
+  const changes = await page.evaluate(() => {
+    const readout = document.querySelector('[data-testid="step"]')!;
+    const seen: string[] = [];
+    const observer = new MutationObserver(() => seen.push(readout.textContent ?? ''));
+    observer.observe(readout, { childList: true, characterData: true, subtree: true });
+    return new Promise<string[]>((resolve) => setTimeout(() => (observer.disconnect(), resolve(seen)), 6 * 150));
+  });
+  expect(changes).toEqual([]);
+  expect(await playground.stepCount()).toBe(paused);
 
   await playground.resetButton.click();
   await expect(playground.stepReadout).toHaveText('0');

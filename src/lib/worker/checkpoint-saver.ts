@@ -95,6 +95,14 @@ export class CheckpointSaver {
       await this.#persistence.settle();
     }
     if (reason !== 'manual' && trainer.step === this.#committedStep) return;
+    // A diverged run's weights are NaN: a checkpoint of them would only offer a broken resume.
+    const lastLoss = trainer.lossHistory.at(-1);
+    if (lastLoss !== undefined && !Number.isFinite(lastLoss)) {
+      if (reason === 'manual') {
+        this.#host.post({ type: 'notice', message: `Nothing was saved: the loss is NaN or infinite at step ${trainer.step}, so these weights cannot train on. Reset, or restore an earlier checkpoint.` });
+      }
+      return;
+    }
     if (!this.#current.atStepBoundary) {
       throw new Error(`A checkpoint was requested at step ${trainer.step} while some of its steps' losses were still being read; nothing was saved. This is a bug in the playground.`);
     }
