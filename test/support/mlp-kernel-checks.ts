@@ -65,8 +65,8 @@ async function train(trainer: Trainer, steps: number): Promise<void> {
 
 export interface PathComparison {
   kernelPath: string;
-  /** One step's parameter change, fused vs tfjs ops, relative to the largest change. */
-  firstStepDelta: number;
+  /** The first step's gradient as the optimizer recorded it, fused vs tfjs ops, relative to the largest. */
+  firstStepGradient: number;
   /** Losses of `steps` steps, fused vs tfjs ops. */
   losses: number;
   steps: number;
@@ -83,15 +83,35 @@ export async function compareWithTfjsOps(model: MlpModelName, optimizer: Optimiz
       const before = await flatParams(trainer);
       await train(trainer, 1);
       const after = await flatParams(trainer);
+      const gradient = await gradientSeenByOptimizer(trainer, after.map((v, i) => v - before[i]));
       await train(trainer, steps - 1);
-      return { kind: trainer.kernelPath.kind, delta: after.map((v, i) => v - before[i]), losses: [...trainer.lossHistory] };
+      return { kind: trainer.kernelPath.kind, gradient, losses: [...trainer.lossHistory] };
     } finally {
       trainer.dispose();
     }
   };
   const fused = await runPath({ kernels: 'auto' });
   const stock = await runPath({ kernels: 'tfjs' });
-  return { kernelPath: fused.kind, firstStepDelta: relativeDifference(fused.delta, stock.delta), losses: relativeDifference(fused.losses, stock.losses), steps };
+  return { kernelPath: fused.kind, firstStepGradient: relativeDifference(fused.gradient, stock.gradient), losses: relativeDifference(fused.losses, stock.losses), steps };
+}
+
+/**
+ * After the first step, a fixed multiple of the gradient (of its square for RMSProp): the
+ * first optimizer slot (momentum: g; Adam: (1 - beta1) g; RMSProp: (1 - decay) g²), or for
+ * SGD the parameter change (-lr g). Adam's first parameter change, lr g / (|g| + epsilon),
+ * is no measure: where |g| is near epsilon it magnifies rounding in g a thousandfold.
+ */
+async function gradientSeenByOptimizer(trainer: Trainer, delta: Float32Array): Promise<Float32Array> {
+  const captured = await trainer.captureState();
+  const slots = captured.tensors.filter((t) => t.name.startsWith('optimizer/slot'));
+  const firstSlots = slots.sort((a, b) => Number(a.name.slice(14)) - Number(b.name.slice(14))).slice(0, trainer.params.length);
+  const parts = await Promise.all(firstSlots.map((t) => t.tensor.data() as Promise<Float32Array>));
+  tf.dispose(captured.tensors.map((t) => t.tensor));
+  if (parts.length === 0) return delta;
+  const flat = new Float32Array(delta.length);
+  let at = 0;
+  for (const p of parts) flat.set(p, (at += p.length) - p.length);
+  return flat;
 }
 
 function sameBits(a: Float32Array, b: Float32Array): boolean {
