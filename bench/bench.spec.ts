@@ -62,10 +62,20 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
         figures[`${key}.ratio`] = result.ratio;
         // What decides this ratio's goal: does a per-step readback dominate fit's step here?
         figures[`${key}.readbackShare`] = readbackShare(machine!.readbackMs[backend] ?? 0, result.fitStepsPerSec);
-        const { steps, epochs, batchSize, ourRuns, fitRuns } = result;
-        details[key] = { steps, epochs, batchSize, ourRuns, fitRuns };
+        if (result.tfjsOpsStepsPerSec !== undefined) figures[`${key}.tfjsOpsStepsPerSec`] = result.tfjsOpsStepsPerSec;
+        if (result.dispatchesPerStep !== undefined) figures[`${key}.dispatchesPerStep`] = result.dispatchesPerStep;
+        if (result.tfjsOpsDispatchesPerStep !== undefined) figures[`${key}.tfjsOpsDispatchesPerStep`] = result.tfjsOpsDispatchesPerStep;
+        const { steps, epochs, batchSize, ourRuns, fitRuns, kernelPath, tfjsOpsRuns } = result;
+        details[key] = { steps, epochs, batchSize, ourRuns, fitRuns, kernelPath, tfjsOpsRuns };
       });
     }
+  }
+  // The fused kernels' goals: against model.fit on the same device, and against our CPU path.
+  for (const model of BENCH_MODELS) {
+    const fused = figures[`train.${model}.webgpu.ourStepsPerSec`];
+    if ((details[`train.${model}.webgpu`] as { kernelPath?: string } | undefined)?.kernelPath !== 'fused') continue;
+    figures[`train.${model}.webgpu.fusedVsFit`] = fused / figures[`train.${model}.webgpu.fitStepsPerSec`];
+    figures[`train.${model}.webgpu.fusedVsCpu`] = fused / figures[`train.${model}.cpu.ourStepsPerSec`];
   }
 
   await phase('checkpoint: our store vs one raw IndexedDB put/get vs tfjs indexeddb://', async () => {

@@ -2,6 +2,8 @@
 // optimizer and backend. Runs in the test harness page (window.lib.trainBench) through
 // bench/bench.spec.ts. Each figure is steps per second, the median of several timed runs
 // after a warm-up, with ours and fit's runs interleaved so both see the same machine load.
+// On WebGPU, "ours" is the default path (fused WGSL kernels where they cover the model), and
+// the Trainer on TensorFlow.js ops is timed beside it, with both paths' dispatches per step.
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, type TrainConfig } from '../src/lib/engine/config.ts';
 import { Trainer } from '../src/lib/engine/trainer.ts';
@@ -55,6 +57,14 @@ export interface TrainBenchResult {
   ratio: number;
   ourRuns: number[];
   fitRuns: number[];
+  /** How our default Trainer trains here, e.g. 'fused' or 'tfjs (the CNN has no fused kernels yet)'. */
+  kernelPath: string;
+  /** WebGPU only: the Trainer forced onto TensorFlow.js ops (kernels: 'tfjs'), same steps. */
+  tfjsOpsStepsPerSec?: number;
+  tfjsOpsRuns?: number[];
+  /** WebGPU only: compute dispatches per training step (loss readbacks included), ours and on tfjs ops. */
+  dispatchesPerStep?: number;
+  tfjsOpsDispatchesPerStep?: number;
 }
 
 export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBenchResult> {
@@ -70,6 +80,9 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
   const trainer = Trainer.create(config, dataset);
   const loop = new AppTrainingLoop(trainer);
   const twin = await kerasTwinOf(trainer);
+  // The same Trainer on tfjs's ops, where the default path is the fused one.
+  const opsTrainer = backend === 'webgpu' && trainer.kernelPath.kind === 'fused' ? Trainer.create(config, dataset, undefined, { kernels: 'tfjs' }) : null;
+  const opsLoop = opsTrainer && new AppTrainingLoop(opsTrainer);
   let fitData: { x: tf.Tensor; y: tf.Tensor } | null = null;
   try {
     // 1. warm up ours (one step compiles the training shaders; Trainer.warmUp would also
@@ -83,21 +96,47 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
     const epochs = Math.max(1, steps / trainer.stepsPerEpoch);
     fitData = fitDataOf(dataset, (steps / epochs) * trainer.batchSize);
     await fitOnce(twin.model, fitData, trainer.batchSize, 1);
+    if (opsLoop) await opsLoop.train(2);
+    const dispatches = backend === 'webgpu' ? await dispatchesPerStep(loop, steps) : undefined;
+    const opsDispatches = opsLoop ? await dispatchesPerStep(opsLoop, Math.min(steps, 20)) : dispatches;
 
     // 3. timed runs, alternating which side goes first
     const ourRuns: number[] = [];
     const fitRuns: number[] = [];
+    const opsRuns: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const runOurs = async () => ourRuns.push((steps * 1000) / (await loop.train(steps)));
       const runFit = async () => fitRuns.push((steps * 1000) / (await fitOnce(twin.model, fitData!, trainer.batchSize, epochs)));
-      if (i % 2 === 0) await runOurs().then(runFit);
-      else await runFit().then(runOurs);
-      log(`${model} on ${backend}, run ${i + 1}/${repeats}: ours ${ourRuns.at(-1)!.toFixed(1)} steps/s, fit ${fitRuns.at(-1)!.toFixed(1)} steps/s`);
+      const runOps = async () => void (opsLoop && opsRuns.push((steps * 1000) / (await opsLoop.train(steps))));
+      if (i % 2 === 0) await runOurs().then(runFit).then(runOps);
+      else await runOps().then(runFit).then(runOurs);
+      const ops = opsLoop ? `, tfjs ops ${opsRuns.at(-1)!.toFixed(1)} steps/s` : '';
+      log(`${model} on ${backend}, run ${i + 1}/${repeats}: ours ${ourRuns.at(-1)!.toFixed(1)} steps/s, fit ${fitRuns.at(-1)!.toFixed(1)} steps/s${ops}`);
     }
     const ourStepsPerSec = median(ourRuns);
     const fitStepsPerSec = median(fitRuns);
-    return { model, backend, batchSize: trainer.batchSize, steps, epochs, ourStepsPerSec, fitStepsPerSec, ratio: ourStepsPerSec / fitStepsPerSec, ourRuns, fitRuns };
+    const path = trainer.kernelPath;
+    return {
+      model,
+      backend,
+      batchSize: trainer.batchSize,
+      steps,
+      epochs,
+      ourStepsPerSec,
+      fitStepsPerSec,
+      ratio: ourStepsPerSec / fitStepsPerSec,
+      ourRuns,
+      fitRuns,
+      kernelPath: path.kind === 'fused' ? 'fused' : `tfjs (${path.reason})`,
+      ...(backend === 'webgpu' && {
+        tfjsOpsStepsPerSec: opsLoop ? median(opsRuns) : ourStepsPerSec,
+        tfjsOpsRuns: opsLoop ? opsRuns : ourRuns,
+        dispatchesPerStep: dispatches,
+        tfjsOpsDispatchesPerStep: opsDispatches,
+      }),
+    };
   } finally {
+    opsTrainer?.dispose();
     if (fitData) tf.dispose([fitData.x, fitData.y]);
     twin.model.dispose();
     twin.optimizer.dispose();
@@ -115,6 +154,26 @@ function stepsPerRun(wanted: number, stepsPerEpoch: number, options: TrainBenchO
   const steps = Math.max(options.minSteps ?? 1, Math.min(options.maxSteps ?? 400, wanted));
   if (steps <= stepsPerEpoch) return steps;
   return Math.round(steps / stepsPerEpoch) * stepsPerEpoch;
+}
+
+/**
+ * Compute dispatches per step while `loop` trains `steps` steps, counted by wrapping
+ * GPUComputePassEncoder.dispatchWorkgroups, which tfjs and our fused kernels both call.
+ */
+async function dispatchesPerStep(loop: AppTrainingLoop, steps: number): Promise<number> {
+  const prototype = GPUComputePassEncoder.prototype;
+  const original = prototype.dispatchWorkgroups;
+  let count = 0;
+  prototype.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<GPUComputePassEncoder['dispatchWorkgroups']>) {
+    count += 1;
+    return original.apply(this, args);
+  };
+  try {
+    await loop.train(steps);
+  } finally {
+    prototype.dispatchWorkgroups = original;
+  }
+  return count / steps;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
