@@ -1,14 +1,5 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { test, expect, type PlaygroundPage } from './fixtures.ts';
-
-/** Runs axe on the whole page and fails with one line per violation and the elements it found. */
-async function expectNoAxeViolations(page: Page, state: string) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const report = violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length} elements): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
-  // Soft: one run reports every state's violations, not just the first state's.
-  expect.soft(report, `axe found accessibility violations ${state}; fix each element listed.`).toEqual([]);
-}
+import { test, expect, expectNoAxeViolations, type PlaygroundPage } from './fixtures.ts';
 
 const demos: { name: string; train: number; picture: string }[] = [
   { name: '2D classification', train: 30, picture: 'decision-boundary' },
@@ -49,15 +40,29 @@ test('axe finds no violations with an invalid field, an open explanation and the
   await expectNoAxeViolations(page, 'with an invalid field, an open "?" and the storage panel open');
 });
 
-test('Tab reaches Train within five presses of loading the page', async ({ playground, page }) => {
-  await playground.open('?backend=cpu');
+/** Presses Tab from a fresh page load until Train has focus; returns how many presses it took. */
+async function tabsToTrain(page: Page): Promise<number> {
   let presses = 0;
   for (; presses < 40; presses++) {
     const focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
     if (focused === 'Train') break;
     await page.keyboard.press('Tab');
   }
-  expect(presses, `Train should be reached within 5 Tab presses from page load; it took ${presses}.`).toBeLessThanOrEqual(5);
+  return presses;
+}
+
+test('Tab reaches Train within five presses of loading the page, with or without a Resume offer', async ({ playground, page }) => {
+  await playground.open('?backend=cpu');
+  const first = await tabsToTrain(page);
+  expect(first, `Train should be reached within 5 Tab presses from page load; it took ${first}.`).toBeLessThanOrEqual(5);
+
+  await playground.trainTo(3);
+  await playground.expectSaved(3);
+  await page.reload();
+  await expect(playground.resumeOffer).toBeVisible();
+  await expect(playground.trainButton).toBeEnabled();
+  const withOffer = await tabsToTrain(page);
+  expect(withOffer, `With the Resume offer shown, Train should still be within 5 Tab presses; it took ${withOffer}.`).toBeLessThanOrEqual(5);
 });
 
 test('the page has a skip link to the training controls and a heading for every panel', async ({ playground, page }) => {

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, chromium, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { CHROMIUM_FLAGS, WEBGPU_FLAGS, findChromium } from '../../scripts/chromium.mjs';
 
@@ -133,6 +134,16 @@ export async function openProfile(userDataDir: string, baseURL: string, options:
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return { context, page, playground: new PlaygroundPage(page) };
+}
+
+/**
+ * Runs axe on the whole page and fails with one line per violation, naming the elements it found.
+ * Soft, so that a test auditing several states reports all of them in one run.
+ */
+export async function expectNoAxeViolations(page: Page, state: string) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const report = violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length} elements): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+  expect.soft(report, `axe found accessibility violations ${state}; fix each element listed.`).toEqual([]);
 }
 
 export const test = base.extend<{ playground: PlaygroundPage }>({

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { test, expect, type PlaygroundPage } from './fixtures.ts';
+import { test, expect, expectNoAxeViolations, type PlaygroundPage } from './fixtures.ts';
 
 /** Fails when the page is wider than the screen, naming the widest elements that stick out. */
 async function expectNoHorizontalOverflow(page: Page, state: string) {
@@ -78,5 +78,6 @@ test.describe('on a 360 px phone', () => {
     await expect(playground.checkpointRows.first()).toBeVisible();
     await expectNoHorizontalOverflow(page, 'after 10 steps of the digits');
     expect(await smallTouchTargets(page)).toEqual([]);
+    await expectNoAxeViolations(page, 'on a 360 px phone after 10 steps of the digits');
   });
 });
