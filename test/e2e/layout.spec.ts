@@ -76,6 +76,9 @@ test.describe('on a 360 px phone', () => {
     await expect(page.getByTestId('confusion-matrix')).toBeVisible();
     await expect(page.getByTestId('digit-samples')).toBeVisible();
     await expect(playground.checkpointRows.first()).toBeVisible();
+    // The storage manager lists the run with its own buttons.
+    await page.getByText(/^Storage:/).click();
+    await expect(page.getByTestId('stored-run')).toHaveCount(1);
     await expectNoHorizontalOverflow(page, 'after 10 steps of the digits');
     expect(await smallTouchTargets(page)).toEqual([]);
     await expectNoAxeViolations(page, 'on a 360 px phone after 10 steps of the digits');
