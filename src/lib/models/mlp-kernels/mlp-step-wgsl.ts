@@ -7,6 +7,7 @@
 import { ADAM_BETA1, ADAM_BETA2, EPSILON, MOMENTUM, RMSPROP_DECAY } from '../../engine/optimizers.ts';
 import type { Activation } from '../../engine/config.ts';
 import { RECORD_WORDS, type MlpLayout } from './mlp-layout.ts';
+import { canTileForward, canTileUpdate, forwardThreads, forwardTileCode, inputAtCode, updateThreads, updateTileCode } from './mlp-step-tiles.ts';
 
 /** Threads per workgroup in both modes. */
 export const WORKGROUP_SIZE = 64;
@@ -112,6 +113,10 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
 }`);
   }
   for (let i = 0; i < layers; i++) {
+    parts.push(inputAtCode(layout, i));
+    if (canTileForward(layout, i)) parts.push(forwardTileCode(layout, i, i === layers - 1));
+  }
+  for (let i = 0; i < layers; i++) {
     const [n, m] = [sizes[i], sizes[i + 1]];
     const last = i === layers - 1;
     parts.push(`fn forward${i}(s: u32, e: u32) {
@@ -160,6 +165,7 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
   }
 }`);
   }
+  for (let i = 0; i < layers; i++) if (canTileUpdate(layout, i)) parts.push(updateTileCode(layout, i));
   const forwardCounts = sizes.slice(1).map((m) => B * m);
   const backwardCounts = sizes.slice(1, -1).map((n) => B * n);
   const updateCounts = sizes.slice(0, -1).map((n, i) => n * sizes[i + 1] + sizes[i + 1]);
@@ -188,7 +194,10 @@ fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {
 }`);
     phases.push({ entryPoint: name, workgroups: Math.ceil(count / W) });
   };
-  for (let i = 0; i < layers; i++) phase(`forwardPhase${i}`, forwardCounts[i], `forward${i}(s, e);`);
+  for (let i = 0; i < layers; i++) {
+    const call = canTileForward(layout, i) ? `forwardTile${i}(s, e);` : `forward${i}(s, e);`;
+    phase(`forwardPhase${i}`, forwardThreads(layout, i), call);
+  }
   parts.push(`@compute @workgroup_size(${W})
 fn lossEntry(@builtin(local_invocation_index) tid: u32) {
   lossPhase(dispatchInfo.first, tid);
@@ -198,8 +207,9 @@ fn lossEntry(@builtin(local_invocation_index) tid: u32) {
   let dispatchUpdate = '';
   let start = 0;
   for (let i = 0; i < layers; i++) {
-    dispatchUpdate += `${i > 0 ? ' else ' : ''}if (e < ${start + updateCounts[i]}u) { update${i}(s, e - ${start}u); }`;
-    start += updateCounts[i];
+    const [fn, count] = canTileUpdate(layout, i) ? [`updateTile${i}`, updateThreads(layout, i)] : [`update${i}`, updateCounts[i]];
+    dispatchUpdate += `${i > 0 ? ' else ' : ''}if (e < ${start + count}u) { ${fn}(s, e - ${start}u); }`;
+    start += count;
   }
   phase('updatePhase', start, dispatchUpdate);
   return { code: parts.join('\n\n'), single: { entryPoint: 'trainSteps', workgroups: 1 }, phases };
