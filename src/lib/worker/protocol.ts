@@ -105,6 +105,17 @@ export type WorkerEvent =
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string; key?: string }
   | { type: 'prediction'; requestId: number; output: Float32Array }
+  /** The command posted with this `seq` has taken effect, or was refused (with a notice or error). */
+  | { type: 'done'; seq: number }
+  /** What the worker is waiting for before a run can train, e.g. "Compiling GPU shaders…"; null when ready. */
+  | { type: 'loading'; message: string | null; progress?: number }
   | { type: 'exported'; fileName: string; bytes: Uint8Array };
 
 export type WorkerCommandOf<T extends WorkerCommand['type']> = Extract<WorkerCommand, { type: T }>;
+
+/**
+ * A command as posted: `seq`, when given, is echoed in a `done` event once the command has
+ * taken effect (Pause: training has stopped; Save: the snapshot is taken; Step: its loss is
+ * back; the rest: executed or refused). The page uses it to know what is still pending.
+ */
+export type PostedCommand = WorkerCommand & { seq?: number };

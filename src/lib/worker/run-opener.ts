@@ -49,7 +49,7 @@ export class RunOpener {
   /** A fresh run at step 0: new id and lock, weights from the seed or, if given, imported ones. */
   async startNew(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }): Promise<void> {
     await this.#host.stopTraining();
-    const dataset = await this.#datasets.build(config);
+    const dataset = await this.#buildDataset(config);
     const id = crypto.randomUUID();
     const lock = await RunLock.acquire(id, { onLost: () => this.#host.lockLost(id) });
     let trainer: Trainer;
@@ -102,7 +102,7 @@ export class RunOpener {
   async #rebuild(loaded: LoadedCheckpoint): Promise<Trainer> {
     const { config, backend, captured } = fromCheckpoint(loaded);
     try {
-      const trainer = await Trainer.restore(config, await this.#datasets.build(config), captured);
+      const trainer = await Trainer.restore(config, await this.#buildDataset(config), captured);
       const now = this.#host.backendName();
       if (now && now !== backend) {
         this.#host.post({
@@ -116,13 +116,25 @@ export class RunOpener {
     }
   }
 
+  /** Builds the run's data, saying so while the digits download. */
+  async #buildDataset(config: TrainConfig) {
+    if (!this.#datasets.needsDownload(config)) return this.#datasets.build(config);
+    const loading = (progress?: number) => this.#host.post({ type: 'loading', message: 'Loading 10,000 handwritten digits…', progress });
+    loading(0);
+    return this.#datasets.build(config, loading);
+  }
+
   /** Puts the trainer on screen and tells the page about it. */
   async #install(trainer: Trainer, run: RunIdentity): Promise<void> {
     this.#current.install(trainer, run);
     this.#persistence.currentRunId = run.id;
     this.#host.installed(trainer.step);
     // Compile shaders before the first timed step; no training state changes.
-    if (tf.getBackend() !== 'cpu') await trainer.warmUp();
+    if (tf.getBackend() !== 'cpu') {
+      this.#host.post({ type: 'loading', message: 'Compiling GPU shaders…' });
+      await trainer.warmUp();
+    }
+    this.#host.post({ type: 'loading', message: null });
     this.#host.post({
       type: 'run',
       runId: run.id,

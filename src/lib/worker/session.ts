@@ -10,7 +10,7 @@ import { Persistence } from './persistence.ts';
 import { RunFiles } from './run-files.ts';
 import { RunOpener } from './run-opener.ts';
 import { TrainingLoop } from './training-loop.ts';
-import type { SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
+import type { PostedCommand, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
 
 /**
  * Owns the trainer inside the worker and dispatches the page's commands: one at a time, in
@@ -64,29 +64,38 @@ export class TrainingSession {
     this.#files = new RunFiles(this.#current, this.#persistence, this.#saver, this.#opener, { post, saveNow: () => this.#save('manual') });
   }
 
-  handle(command: WorkerCommand): void {
+  /** Takes one posted command; when it has taken effect, posts `done` with its `seq`. */
+  handle({ seq, ...command }: PostedCommand): void {
+    const done = () => {
+      if (seq !== undefined) this.#post({ type: 'done', seq });
+    };
     switch (command.type) {
       case 'pause':
         this.#loop.requestPause();
+        void this.#loop.stop().then(done);
         return;
       case 'setStopAt':
         this.#loop.stopAt = command.step;
-        return;
+        return done();
       case 'setAutosave':
         this.#loop.autosaveMs = command.seconds * 1000;
-        return;
+        return done();
       case 'save':
         // While the loop owns the trainer, it takes the snapshot at its next step boundary.
-        if (!this.#loop.active) this.#enqueue(command);
-        else if (!this.#refuseReadOnly()) void this.#loop.requestSave(command.reason);
+        if (!this.#loop.active) this.#enqueue(command, done);
+        else if (!this.#refuseReadOnly()) void this.#loop.requestSave(command.reason).then(done);
+        else done();
         return;
       default:
-        this.#enqueue(command);
+        this.#enqueue(command, done);
     }
   }
 
-  #enqueue(command: WorkerCommand): void {
-    this.#queue = this.#queue.then(() => this.#execute(command)).catch((error: unknown) => this.#reportError(error));
+  #enqueue(command: WorkerCommand, done: () => void = () => {}): void {
+    this.#queue = this.#queue
+      .then(() => this.#execute(command))
+      .catch((error: unknown) => this.#reportError(error))
+      .finally(done);
   }
 
   async #execute(command: WorkerCommand): Promise<void> {

@@ -1,9 +1,9 @@
 import { getContext, setContext } from 'svelte';
-import type { TrainConfig } from '../../lib/engine/config.ts';
+import { isLiveChange, type TrainConfig } from '../../lib/engine/config.ts';
 import type { BackendChoice, BackendName } from '../../lib/engine/backend-names.ts';
 import type { Evaluation } from '../../lib/engine/trainer.ts';
 import type { CheckpointSummary, SaveProgress, UsageReport } from '../../lib/checkpoint/types.ts';
-import { DEFAULT_AUTOSAVE_SECONDS, type Picture, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
+import { DEFAULT_AUTOSAVE_SECONDS, type Picture, type PostedCommand, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
 import { MNIST_ASSET_PATH } from '../../lib/datasets/mnist.ts';
 
 /** What the page knows about checkpointing right now, for the status line. */
@@ -13,15 +13,30 @@ export type SaveStatus =
   | { kind: 'saved'; step: number; at: number; reason: string }
   | { kind: 'failed'; message: string };
 
+/** The controls whose commands can be in flight; at most one of each is. */
+export type ControlCommand = 'toggle' | 'step' | 'reset' | 'save' | 'run';
+
 /**
  * The page's only handle on the training worker: it sends commands and turns the worker's
- * events into reactive state for the panels.
+ * events into reactive state for the panels. What it shows is what the worker last reported;
+ * a command is sent only when it makes sense in that state, and a control whose command is
+ * still in flight sends nothing more: Train/Pause clicks only change what the user wants,
+ * and the client sends what gets there once the command in flight is done.
  */
 export class TrainerClient {
   #worker!: Worker;
   #nextRequestId = 1;
+  #nextSeq = 1;
   #predictions = new Map<number, (output: Float32Array) => void>();
+  #whenDone = new Map<number, () => void>();
   #mnistUrl = '';
+
+  /** Commands in flight, by control: their buttons show it and send nothing more. */
+  pending = $state<Record<ControlCommand, boolean>>({ toggle: false, step: false, reset: false, save: false, run: false });
+  /** Whether the user wants training to run; `running` is what the worker last said. */
+  wantsRunning = $state(false);
+  /** What the worker waits for before the run can train ("Compiling GPU shaders…"), or null. */
+  loading = $state<{ message: string; progress?: number } | null>({ message: 'Starting the training worker…' });
 
   backend = $state<BackendChoice | null>(null);
   config = $state.raw<TrainConfig | null>(null);
@@ -72,33 +87,51 @@ export class TrainerClient {
     this.configure(config);
   }
 
+  /** True while a new run is being set up: the controls wait for it. */
+  get settingUp(): boolean {
+    return this.pending.run || this.pending.reset || this.config === null;
+  }
+
   configure(config: TrainConfig): void {
     this.error = null;
-    this.#send({ type: 'configure', config: $state.snapshot(config) as TrainConfig });
+    const next = $state.snapshot(config) as TrainConfig;
+    // A change the run cannot take live starts a new run: from now on the readouts, chart
+    // and pictures belong to it, not to the run being replaced. A live change (the learning
+    // rate, say) applies from the worker's next step; `configured` confirms it.
+    const newRun = !this.config || !isLiveChange(this.config, next);
+    if (newRun) this.#clearRun(next);
+    else this.config = next;
+    this.#send({ type: 'configure', config: next }, newRun ? 'run' : undefined);
   }
 
   train(): void {
-    this.notice = null;
-    this.#send({ type: 'train' });
+    this.wantsRunning = true;
+    this.#syncRunning();
   }
 
   pause(): void {
-    this.#send({ type: 'pause' });
+    this.wantsRunning = false;
+    this.#syncRunning();
   }
 
+  /** Train or Pause, by what the user last asked for; clicks while one is in flight collapse. */
   toggle(): void {
-    if (this.running) this.pause();
+    if (this.pending.toggle ? this.wantsRunning : this.running) this.pause();
     else this.train();
   }
 
   stepOnce(): void {
+    if (this.pending.step || this.running || this.pending.toggle || this.settingUp) return;
     this.notice = null;
-    this.#send({ type: 'step' });
+    this.#send({ type: 'step' }, 'step');
   }
 
   reset(): void {
+    if (this.pending.reset) return;
     this.notice = null;
-    this.#send({ type: 'reset' });
+    this.wantsRunning = false;
+    if (this.config) this.#clearRun(this.config);
+    this.#send({ type: 'reset' }, 'reset');
   }
 
   setStopAt(step: number): void {
@@ -107,7 +140,9 @@ export class TrainerClient {
   }
 
   save(reason: SaveReason = 'manual'): void {
-    this.#send({ type: 'save', reason });
+    // A save in flight already covers a second click; a hidden tab's save always goes.
+    if (reason === 'manual' && this.pending.save) return;
+    this.#send({ type: 'save', reason }, reason === 'manual' ? 'save' : undefined);
   }
 
   setAutosave(seconds: number): void {
@@ -117,11 +152,12 @@ export class TrainerClient {
 
   resume(runId: string, checkpointId?: string): void {
     this.error = null;
-    this.#send({ type: 'resume', runId, checkpointId });
+    this.wantsRunning = false;
+    this.#send({ type: 'resume', runId, checkpointId }, 'run');
   }
 
   takeOver(): void {
-    if (this.runId) this.#send({ type: 'resume', runId: this.runId, takeOver: true });
+    if (this.runId) this.#send({ type: 'resume', runId: this.runId, takeOver: true }, 'run');
   }
 
   deleteCheckpoint(checkpointId: string, runId: string): void {
@@ -145,6 +181,9 @@ export class TrainerClient {
     this.#worker.terminate();
     this.deviceLostMessage = null;
     this.running = false;
+    this.wantsRunning = false;
+    this.#whenDone.clear();
+    this.pending = { toggle: false, step: false, reset: false, save: false, run: false };
     this.#spawn({
       type: 'init',
       requestedBackend: 'webgl',
@@ -196,8 +235,47 @@ export class TrainerClient {
     this.#send({ type: 'setStopAt', step: this.stopAt });
   }
 
-  #send(command: WorkerCommand): void {
-    this.#worker.postMessage(command);
+  /** Posts a command; with `control`, marks it pending until the worker says it is done. */
+  #send(command: WorkerCommand, control?: ControlCommand, then?: () => void): void {
+    if (!control) {
+      this.#worker.postMessage(command);
+      return;
+    }
+    const seq = this.#nextSeq++;
+    this.pending[control] = true;
+    this.#whenDone.set(seq, () => {
+      this.pending[control] = false;
+      then?.();
+    });
+    this.#worker.postMessage({ ...command, seq } satisfies PostedCommand);
+  }
+
+  /** Sends Train or Pause when what the user wants differs from what the worker reported. */
+  #syncRunning(): void {
+    if (this.pending.toggle || this.wantsRunning === this.running) return;
+    if (this.wantsRunning && (this.settingUp || this.readOnly)) {
+      this.wantsRunning = false;
+      return;
+    }
+    if (this.wantsRunning) this.notice = null;
+    this.#send({ type: this.wantsRunning ? 'train' : 'pause' }, 'toggle', () => this.#syncRunning());
+  }
+
+  /** Forgets the run on screen as a new one of `config` is set up. */
+  #clearRun(config: TrainConfig): void {
+    this.config = config;
+    this.step = 0;
+    this.epoch = 0;
+    this.loss = null;
+    this.lossHistory = [];
+    this.historyVersion++;
+    this.evaluations = [];
+    this.picture = null;
+    this.runData = null;
+    this.stepsPerSec = 0;
+    this.learningRate = config.learningRate;
+    this.checkpoints = [];
+    this.saveStatus = { kind: 'idle' };
   }
 
   #receive(event: WorkerEvent): void {
@@ -206,6 +284,7 @@ export class TrainerClient {
         this.backend = event.backend;
         return;
       case 'run':
+        this.wantsRunning = false;
         this.runId = event.runId;
         this.runName = event.runName;
         this.readOnly = event.readOnly;
@@ -242,7 +321,18 @@ export class TrainerClient {
       }
       case 'state':
         this.running = event.running;
+        // Training stopped by itself (Stop at, a diverged loss): that is what the user gets.
+        if (!event.running && !this.pending.toggle) this.wantsRunning = false;
         if (event.message) this.notice = event.message;
+        return;
+      case 'done': {
+        const whenDone = this.#whenDone.get(event.seq);
+        this.#whenDone.delete(event.seq);
+        whenDone?.();
+        return;
+      }
+      case 'loading':
+        this.loading = event.message === null ? null : { message: event.message, progress: event.progress };
         return;
       case 'saving': {
         const { type: _, ...progress } = event;
@@ -265,11 +355,13 @@ export class TrainerClient {
         if (event.runId === this.runId) {
           this.readOnly = true;
           this.running = false;
+          this.wantsRunning = false;
           this.readOnlyMessage = event.message;
         }
         return;
       case 'deviceLost':
         this.running = false;
+        this.wantsRunning = false;
         this.deviceLostMessage = event.message;
         return;
       case 'notice':
@@ -277,6 +369,8 @@ export class TrainerClient {
         return;
       case 'error':
         this.error = { message: event.message, key: event.key };
+        // Whatever was loading failed; the error says what, and nothing is waiting any more.
+        this.loading = null;
         return;
       case 'exported': {
         const link = document.createElement('a');
