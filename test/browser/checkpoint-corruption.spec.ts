@@ -5,34 +5,7 @@ import { join } from 'node:path';
 import { test, expect, launchProfile, openHarness } from './support/checkpoint-fixtures.ts';
 
 test('a flipped byte in a committed chunk makes loadLatest fall back, with a message, and the mark persists', async ({ page }) => {
-  const result = await page.evaluate(async () => {
-    const { checkpoint, checkpointTesting } = window.lib;
-    let store = await checkpoint.openCheckpointStore({ dbName: 'flip' });
-    await store.save(checkpointTesting.makeInput('r', 100, 10_000, { loss: 0.5 }), { chunkSize: 4096 });
-    const newest = await store.save(checkpointTesting.makeInput('r', 200, 10_000, { loss: 0.4 }), { chunkSize: 4096 });
-    await checkpointTesting.flipStoredBit(store.db, 'chunks', [newest.id, 1], 17);
-
-    const fallback = await store.loadLatest('r');
-    const direct = await store.load(newest.id).then(
-      () => null,
-      (e: Error) => e.name,
-    );
-    store.close();
-    // A new session sees the mark: the damaged checkpoint is skipped without re-reading it.
-    store = await checkpoint.openCheckpointStore({ dbName: 'flip' });
-    const list = await store.list('r');
-    const again = await store.loadLatest('r');
-    store.close();
-    return {
-      loadedStep: fallback?.manifest.step,
-      message: fallback?.message,
-      skipped: fallback?.skipped.map((s) => s.step),
-      direct,
-      list: list.map(({ step, corrupt, isLatest, isBest }) => ({ step, corrupt, isLatest, isBest })),
-      againStep: again?.manifest.step,
-      againMessage: again?.message,
-    };
-  });
+  const result = await page.evaluate(() => window.lib.checkpointScenarios.flippedByteFallback('flip'));
   expect(result.loadedStep).toBe(100);
   expect(result.message).toBe('The checkpoint at step 200 is damaged (chunk 2 of 3 does not match its SHA-256), so the run was loaded from step 100 instead.');
   expect(result.skipped).toEqual([200]);
@@ -47,24 +20,7 @@ test('a flipped byte in a committed chunk makes loadLatest fall back, with a mes
 });
 
 test('a deleted chunk makes loadLatest fall back; with every checkpoint damaged it refuses to load', async ({ page }) => {
-  const result = await page.evaluate(async () => {
-    const { checkpoint, checkpointTesting } = window.lib;
-    const store = await checkpoint.openCheckpointStore({ dbName: 'missing' });
-    const older = await store.save(checkpointTesting.makeInput('r', 1, 10_000), { chunkSize: 4096 });
-    const newest = await store.save(checkpointTesting.makeInput('r', 2, 10_000), { chunkSize: 4096 });
-    await store.db.delete('chunks', [newest.id, 2]);
-    const fallback = await store.loadLatest('r');
-
-    // Now damage the last intact one too: the manifest this time.
-    const record = (await store.db.get('checkpoints', older.id))!;
-    await store.db.put('checkpoints', { ...record, manifest: { ...record.manifest, step: 7 } });
-    const none = await store.loadLatest('r').then(
-      () => null,
-      (e: Error) => ({ name: e.name, message: e.message }),
-    );
-    store.close();
-    return { loadedStep: fallback?.manifest.step, message: fallback?.message, none };
-  });
+  const result = await page.evaluate(() => window.lib.checkpointScenarios.deletedChunkFallback('missing'));
   expect(result.loadedStep).toBe(1);
   expect(result.message).toBe('The checkpoint at step 2 is damaged (chunk 3 of 3 is missing), so the run was loaded from step 1 instead.');
   expect(result.none?.name).toBe('NoIntactCheckpointError');

@@ -10,6 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
 import { muteViteReloads } from './support/checkpoint-fixtures.ts';
 import { launchKillableChromium, type KillableChromium } from './support/chromium-process.ts';
+import type { SaveEvent } from '../support/checkpoint-scenarios.ts';
 
 /** Only the checkpoint store: loads fast after each restart. */
 const PAGE_PATH = '/test/browser/support/checkpoint-page.html';
@@ -28,16 +29,7 @@ const tempBatchBytesFor = (aimedAt: Kill['aimedAt']) => (aimedAt === 'write' ? 1
 /** Session r saves steps r * STEPS_PER_SESSION + 1, + 2, ...: unique, and increasing across sessions. */
 const STEPS_PER_SESSION = 100;
 
-type Phase = 'encode' | 'write' | 'verify' | 'commit';
-/** What the page reports while it saves; `committed` is sent after save() resolved. */
-interface SaveEvent {
-  step: number;
-  phase: Phase | 'committed' | 'failed';
-  bytesDone: number;
-  bytesTotal: number;
-  at: number;
-  error?: string;
-}
+type Phase = Exclude<SaveEvent['phase'], 'committed' | 'failed'>;
 interface Kill {
   aimedAt: 'write' | 'commit';
   tempWrites: 'a transaction per chunk' | 'the default';
@@ -57,7 +49,6 @@ interface Kill {
 declare global {
   interface Window {
     reportSave: (event: SaveEvent) => void;
-    killStore: import('../../src/lib/checkpoint/store.ts').CheckpointStore;
   }
 }
 
@@ -207,19 +198,7 @@ function killDuringSave(
       .then(() => {
         page
           .evaluate(
-            async ({ runId, firstStep, bytes, tempBatchBytes }) => {
-              const { checkpointTesting } = window.checkpointLib;
-              for (let step = firstStep; ; step++) {
-                const input = checkpointTesting.makeInput(runId, step, bytes);
-                try {
-                  await window.killStore.save(input, { tempBatchBytes, onProgress: (p) => window.reportSave({ step, ...p, at: performance.now() }) });
-                } catch (error) {
-                  window.reportSave({ step, phase: 'failed', bytesDone: 0, bytesTotal: 0, at: performance.now(), error: String(error) });
-                  throw error;
-                }
-                window.reportSave({ step, phase: 'committed', bytesDone: 0, bytesTotal: 0, at: performance.now() });
-              }
-            },
+            (saving) => window.checkpointLib.checkpointScenarios.saveUntilKilled(saving, window.reportSave),
             { runId: RUN_ID, firstStep: options.firstStep, bytes: CHECKPOINT_BYTES, tempBatchBytes: options.tempBatchBytes },
           )
           // It never resolves: it ends when the kill takes the page down, and only then.
@@ -232,26 +211,7 @@ function killDuringSave(
 /** Inspects the raw stores before the sweep runs, then opens the store (which sweeps) and loads. */
 function checkAfterRestart(page: Page) {
   return page.evaluate(
-    async ({ dbName, runId, bytes }) => {
-      const { checkpoint, checkpointTesting } = window.checkpointLib;
-      const before = await checkpointTesting.inspectStore(dbName);
-      const store = await checkpoint.openCheckpointStore({ dbName });
-      window.killStore = store;
-      const afterSweep = await checkpointTesting.inspectStore(dbName);
-      const latest = await store.loadLatest(runId);
-      const expected = latest && checkpointTesting.makeInput(runId, latest.manifest.step, bytes).tensors;
-      return {
-        tempSavesBeforeSweep: before.tempSaves,
-        problemsBeforeSweep: before.problems,
-        sweep: store.initialSweep.message,
-        tempAfterSweep: afterSweep.tempRecords,
-        problemsAfterSweep: afterSweep.problems,
-        steps: afterSweep.checkpoints.map((c) => c.step),
-        latestStep: latest ? latest.manifest.step : null,
-        message: latest ? latest.message : null,
-        bitExact: latest && expected ? checkpointTesting.sameTensors(latest.tensors, expected) : null,
-      };
-    },
+    ({ dbName, runId, bytes }) => window.checkpointLib.checkpointScenarios.inspectAfterRestart(dbName, runId, bytes),
     { dbName: DB_NAME, runId: RUN_ID, bytes: CHECKPOINT_BYTES },
   );
 }

@@ -2,21 +2,8 @@
 import { test, expect } from './support/checkpoint-fixtures.ts';
 
 test('after 10 saves with retain 3, exactly the last 3 plus the best remain, with no orphan chunks', async ({ page }) => {
-  const result = await page.evaluate(async () => {
-    const { checkpoint, checkpointTesting } = window.lib;
-    const store = await checkpoint.openCheckpointStore({ dbName: 'retention', retain: 3 });
-    // The loss is lowest at step 2, so that checkpoint is the best and outlives retention.
-    const losses = [0.9, 0.8, 0.1, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3];
-    const removed: string[] = [];
-    for (let step = 0; step < losses.length; step++) {
-      const saved = await store.save(checkpointTesting.makeInput('r', step, 3000, { loss: losses[step] }), { chunkSize: 1024 });
-      removed.push(...saved.removedIds);
-    }
-    const list = await store.list('r');
-    const [run] = await store.listRuns();
-    store.close();
-    return { list, run, removed: removed.length, inspection: await checkpointTesting.inspectStore('retention') };
-  });
+  // The loss is lowest at step 2, so that checkpoint is the best and outlives retention.
+  const result = await page.evaluate(() => window.lib.checkpointScenarios.retentionAfterTenSaves('retention'));
   expect(result.list.map((c) => c.step)).toEqual([9, 8, 7, 2]);
   expect(result.list.find((c) => c.isBest)?.step).toBe(2);
   expect(result.list.find((c) => c.isLatest)?.step).toBe(9);

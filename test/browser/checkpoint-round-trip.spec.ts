@@ -2,42 +2,7 @@
 import { test, expect } from './support/checkpoint-fixtures.ts';
 
 test('float32 and int32 tensors round-trip bit-exactly across chunk boundaries, with empty and scalar tensors, however the temp writes are batched', async ({ page }) => {
-  const result = await page.evaluate(async () => {
-    const { checkpoint, checkpointTesting } = window.lib;
-    const store = await checkpoint.openCheckpointStore({ dbName: 'round-trip' });
-    const bits = (words: number[]) => new Float32Array(Uint32Array.from(words).buffer);
-    const tensors: import('../../src/lib/checkpoint/types.ts').TensorData[] = [
-      // -0, the smallest denormal, the largest finite float, 1 ulp above 1, and plain values.
-      { name: 'special', dtype: 'float32', shape: [2, 3], values: bits([0x80000000, 0x00000001, 0x7f7fffff, 0x3f800001, 0x3f800000, 0xbf800000]) },
-      { name: 'empty', dtype: 'float32', shape: [0], values: new Float32Array(0) },
-      { name: 'int-extremes', dtype: 'int32', shape: [5], values: Int32Array.of(-(2 ** 31), 2 ** 31 - 1, 0, -1, 123456789) },
-      { name: 'scalar-float', dtype: 'float32', shape: [], values: Float32Array.of(Math.PI) },
-      { name: 'scalar-int', dtype: 'int32', shape: [], values: Int32Array.of(-7) },
-      { name: 'empty-2d', dtype: 'int32', shape: [3, 0], values: new Int32Array(0) },
-      { name: 'long', dtype: 'float32', shape: [7, 11], values: checkpointTesting.randomFloats(77, 5) },
-    ];
-    const input = { runId: 'r', step: 3, loss: 0.5, config: { a: 1 }, metrics: { trainLoss: 0.5 }, state: { note: 'ünïcode ✓' }, tensors };
-    // 20-byte chunks: most tensors start mid-chunk and several span three or more chunks.
-    // Chunks inside one tensor are views of it, the others are assembled copies. The temp
-    // writes go in one transaction (the default), in 50-byte batches, and one chunk each.
-    const sameEveryWay: boolean[] = [];
-    for (const tempBatchBytes of [undefined, 50, 1]) {
-      const { id } = await store.save({ ...input, step: sameEveryWay.length + 1 }, { chunkSize: 20, tempBatchBytes });
-      sameEveryWay.push(checkpointTesting.sameTensors(tensors, (await store.load(id)).tensors));
-    }
-    const saved = await store.save(input, { chunkSize: 20 });
-    const loaded = await store.load(saved.id);
-    const spanning = loaded.manifest.tensors.filter((t) => t.offset + t.length > 20).map((t) => t.name);
-    store.close();
-    return {
-      sameEveryWay,
-      same: checkpointTesting.sameTensors(tensors, loaded.tensors),
-      state: loaded.manifest.state,
-      chunkCount: loaded.manifest.chunks.length,
-      totalBytes: loaded.manifest.totalBytes,
-      spanning,
-    };
-  });
+  const result = await page.evaluate(() => window.lib.checkpointScenarios.roundTripEdgeCases('round-trip'));
   expect(result.sameEveryWay).toEqual([true, true, true]);
   expect(result.same).toBe(true);
   expect(result.state).toEqual({ note: 'ünïcode ✓' });
@@ -73,35 +38,14 @@ test('snapshotTensors reads cloned tensors with data(), disposes them, and the v
 });
 
 test('a 64 MB checkpoint round-trips bit-exactly with the default chunk size', async ({ page }) => {
-  const result = await page.evaluate(async () => {
-    const { checkpoint, checkpointTesting } = window.lib;
-    const store = await checkpoint.openCheckpointStore({ dbName: 'large' });
-    const input = checkpointTesting.makeInput('big', 100, 64 * 1024 * 1024);
-    const saved = await store.save(input);
-    const loaded = await store.load(saved.id);
-    store.close();
-    return {
-      same: checkpointTesting.sameTensors(input.tensors, loaded.tensors),
-      bytes: saved.bytes,
-      chunks: loaded.manifest.chunks.length,
-      chunkSize: loaded.manifest.chunkSize,
-    };
-  });
+  const result = await page.evaluate(() => window.lib.checkpointScenarios.roundTripOfSize('large', 64 * 1024 * 1024));
   expect(result.same).toBe(true);
   expect(result.bytes).toBeGreaterThanOrEqual(64 * 1024 * 1024 - 64);
   expect(result.chunks).toBe(Math.ceil(result.bytes / result.chunkSize));
 });
 
 test('the store works inside a Web Worker, with no window and no DOM', async ({ page }) => {
-  const result = await page.evaluate(
-    () =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const worker = new Worker('/test/browser/support/checkpoint-worker.ts', { type: 'module' });
-        worker.onmessage = (event) => resolve(event.data);
-        worker.onerror = (event) => reject(new Error(`The worker failed to start: ${event.message}`));
-        worker.postMessage({ dbName: 'in-worker' });
-      }),
-  );
+  const result = await page.evaluate(() => window.lib.checkpointScenarios.storeInWorker('in-worker'));
   expect(result).toEqual({
     hasWindow: false,
     hasDocument: false,

@@ -3,8 +3,9 @@
 // when someone edits engine files on the dev server mid-run.
 import * as checkpoint from '../../../src/lib/checkpoint/index.ts';
 import * as checkpointTesting from './checkpoint-helpers.ts';
+import * as checkpointScenarios from '../../support/checkpoint-scenarios.ts';
 
-const checkpointLib = { checkpoint, checkpointTesting };
+const checkpointLib = { checkpoint, checkpointTesting, checkpointScenarios };
 declare global {
   interface Window {
     checkpointLib: typeof checkpointLib;
