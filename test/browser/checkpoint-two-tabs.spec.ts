@@ -45,3 +45,18 @@ test('a newer schema opened in another tab closes this connection and calls onVe
   expect(afterward.error?.name).toBe('StoreClosedError');
   expect(afterward.error?.message).toContain('Reload this tab');
 });
+
+test('one tab holds the run lock until another takes it over, and a committed checkpoint is announced to the other tab', async ({ context, page: tabA }) => {
+  const tabB = await context.newPage();
+  await openHarness(tabB);
+  expect(await tabA.evaluate(() => window.lib.tabScenarios.acquireRunLock('r'))).toBe(true);
+  // Tab B finds the run taken and would show it read-only.
+  expect(await tabB.evaluate(() => window.lib.tabScenarios.acquireRunLock('r'))).toBe(false);
+  // Take over: B gets the lock and A is told it lost it (the promise settles only then).
+  expect(await tabB.evaluate(() => window.lib.tabScenarios.acquireRunLock('r', { steal: true }))).toBe(true);
+  await tabA.evaluate(() => window.lib.tabScenarios.whenRunLockLost());
+
+  await tabA.evaluate(() => window.lib.tabScenarios.listenForCheckpointChanges());
+  await tabB.evaluate(() => window.lib.tabScenarios.announceCheckpointChange('r'));
+  expect(await tabA.evaluate(() => window.lib.tabScenarios.receivedCheckpointChange())).toEqual({ type: 'changed', runId: 'r' });
+});
