@@ -37,7 +37,6 @@ function recordingHost(trainer: Trainer, options: { maySave?: boolean } = {}) {
     },
     maySave: () => options.maySave ?? true,
     saveInFlight: () => false,
-    lastSaveMs: () => 0,
     reportError: (error) => void errors.push(error),
   };
   const nextEvent = (test: (event: WorkerEvent) => boolean) => new Promise<void>((resolve) => waiters.push({ test, resolve }));

@@ -7,14 +7,17 @@
 export const AUTOSAVE_MAX_SHARE = 0.02;
 export const MIN_AUTOSAVE_MS = 2000;
 
-/** The training time between two autosaves, given what the last save cost. */
+/**
+ * The training time between two autosaves, given what the last save cost training: the time
+ * the step path waited for its snapshot (its write runs in the background).
+ */
 export function autosaveIntervalMs(lastSaveMs: number, maxIntervalMs: number): number {
   const affordable = Math.max(MIN_AUTOSAVE_MS, lastSaveMs / AUTOSAVE_MAX_SHARE);
   return Math.min(affordable, maxIntervalMs);
 }
 
-/** True when `trainedMs` of training since the last save call for another; never when autosave is off (0). */
-export function autosaveDue(trainedMs: number, lastSaveMs: number, maxIntervalMs: number): boolean {
+/** True when `sinceSaveMs` of training since the last save call for another; never when autosave is off (0). */
+export function autosaveDue(sinceSaveMs: number, lastSaveMs: number, maxIntervalMs: number): boolean {
   if (maxIntervalMs <= 0) return false;
-  return trainedMs >= autosaveIntervalMs(lastSaveMs, maxIntervalMs);
+  return sinceSaveMs >= autosaveIntervalMs(lastSaveMs, maxIntervalMs);
 }

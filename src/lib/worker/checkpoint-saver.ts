@@ -29,7 +29,6 @@ export class CheckpointSaver {
   #committedStep = -1;
   /** The step being written in the background, if any. */
   #inFlightStep: number | null = null;
-  #lastSaveMs = 0;
   /** Why the last save of this run failed, for Export to explain an older checkpoint. */
   #lastFailure: string | null = null;
 
@@ -60,11 +59,6 @@ export class CheckpointSaver {
 
   get inFlight(): boolean {
     return this.#inFlightStep !== null;
-  }
-
-  /** Wall time of the last successful save from its snapshot to its commit. */
-  get lastSaveMs(): number {
-    return this.#lastSaveMs;
   }
 
   /** True when the step on screen is not yet in a committed checkpoint. */
@@ -106,12 +100,11 @@ export class CheckpointSaver {
     if (!this.#current.atStepBoundary) {
       throw new Error(`A checkpoint was requested at step ${trainer.step} while some of its steps' losses were still being read; nothing was saved. This is a bug in the playground.`);
     }
-    const started = performance.now();
     if (trainer.progress.evaluations.at(-1)?.step !== trainer.step) await this.#host.evaluate();
     const captured = await trainer.captureState();
     const step = trainer.step;
     this.#inFlightStep = step;
-    void this.#persistence.save(captured, { runId: run.id, runName: run.name, config: trainer.config, backend }, reason).then((result) => this.#finished(run.id, step, result, started));
+    void this.#persistence.save(captured, { runId: run.id, runName: run.name, config: trainer.config, backend }, reason).then((result) => this.#finished(run.id, step, result));
   }
 
   /** Waits for the save in flight, if any. */
@@ -119,7 +112,7 @@ export class CheckpointSaver {
     return this.#persistence.settle();
   }
 
-  #finished(runId: string, step: number, result: SaveResult | Error, started: number): void {
+  #finished(runId: string, step: number, result: SaveResult | Error): void {
     this.#inFlightStep = null;
     // The run may have changed while this save was written; its steps are not ours then.
     if (this.#current.run?.id !== runId) return;
@@ -128,7 +121,6 @@ export class CheckpointSaver {
     } else {
       this.#committedStep = step;
       this.#lastFailure = null;
-      this.#lastSaveMs = performance.now() - started;
     }
   }
 }

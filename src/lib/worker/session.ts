@@ -50,7 +50,6 @@ export class TrainingSession {
       saveAtBoundary: (reason) => this.#saver.saveAtBoundary(reason),
       maySave: () => maySave() && this.#current.ownsRun,
       saveInFlight: () => this.#saver.inFlight,
-      lastSaveMs: () => this.#saver.lastSaveMs,
       reportError: (error) => this.#reportError(error),
     });
     this.#opener = new RunOpener(this.#current, this.#persistence, this.#datasets, {

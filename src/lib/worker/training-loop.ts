@@ -81,8 +81,6 @@ export interface TrainingLoopHost {
   maySave(): boolean;
   /** True while a save's background write is still running. */
   saveInFlight(): boolean;
-  /** Wall time of the last save from its snapshot to its commit, in ms (0 before the first). */
-  lastSaveMs(): number;
   reportError(error: unknown): void;
 }
 
@@ -96,7 +94,7 @@ const SAVING_SLICE_MS = 2;
 export class TrainingLoop {
   /** Pause once the trainer reaches this step; 0 means never. */
   stopAt = 0;
-  /** Autosave at least this often, in ms of training; 0 turns autosave off. */
+  /** Autosave at least this often while training, in ms; 0 turns autosave off. */
   autosaveMs = DEFAULT_AUTOSAVE_SECONDS * 1000;
   readonly #host: TrainingLoopHost;
   #running = false;
@@ -104,6 +102,14 @@ export class TrainingLoop {
   #loop: Promise<void> | null = null;
   /** A save to take at the next step boundary, and who waits for its snapshot. */
   #saveRequest: { reason: SaveReason; taken: (() => void)[] } | null = null;
+  /** What the last save cost training: the time the step path waited for its snapshot. */
+  #lastSaveCostMs = 0;
+  /**
+   * Time spent training and time spent taking save snapshots, since the loop was created.
+   * Their ratio is the share of training time that saving costs (the bench's ui.autosaveShare);
+   * a save's write runs in the background, overlapped with training.
+   */
+  readonly totals = { trainingMs: 0, savingMs: 0, saves: 0 };
 
   constructor(host: TrainingLoopHost) {
     this.#host = host;
@@ -174,8 +180,8 @@ export class TrainingLoop {
 
   /**
    * 1. queue steps without reading anything back, yielding now and then, 2. read all their
-   * losses in one transfer, 3. take a requested or due snapshot, 4. now and then evaluate and
-   * redraw. Repeat until paused. Pausing saves a checkpoint.
+   * losses in one transfer, 3. now and then evaluate and redraw, 4. take a requested or due
+   * snapshot. Repeat until paused. Pausing saves a checkpoint.
    */
   async #train(trainer: Trainer): Promise<void> {
     const pacer = new ReadbackPacer();
@@ -188,13 +194,14 @@ export class TrainingLoop {
     };
     let lastEvaluation = performance.now();
     let evaluationCost = 0;
-    let trainedSinceSaveMs = 0;
+    // Wall time, not training time: what a closed tab loses is everything since the last save.
+    let lastSaveAt = performance.now();
     let message: string | undefined;
     let diverged: TrainingDivergedError | null = null;
     try {
       while (this.#running) {
         const { losses, elapsedMs } = await trainOneRound(trainer, pacer, this.stopAt, control);
-        trainedSinceSaveMs += elapsedMs;
+        this.totals.trainingMs += elapsedMs;
         diverged = this.#postLosses(trainer, losses, pacer.stepsPerSec);
         if (diverged) {
           message = diverged.message;
@@ -205,17 +212,20 @@ export class TrainingLoop {
           message = `Paused at step ${trainer.step}, as set in Stop at step.`;
           this.#running = false;
         }
-        const due = autosaveDue(trainedSinceSaveMs, host.lastSaveMs(), this.autosaveMs);
-        if (this.#running && (this.#saveRequest || (due && !host.saveInFlight()))) {
-          await this.#saveNow('autosave');
-          trainedSinceSaveMs = 0;
-        }
+        const due = autosaveDue(performance.now() - lastSaveAt, this.#lastSaveCostMs, this.autosaveMs);
+        const saveNow = this.#running && (this.#saveRequest !== null || (due && !host.saveInFlight()));
+        // A checkpoint records the test loss of its step: evaluate first, as the regular
+        // evaluation, so the snapshot's cost is the snapshot alone.
         const evaluationGap = Math.max(EVALUATE_INTERVAL_MS, evaluationCost / EVALUATE_MAX_SHARE);
-        if (!this.#running || performance.now() - lastEvaluation > evaluationGap) {
+        if (saveNow || !this.#running || performance.now() - lastEvaluation > evaluationGap) {
           const evaluationStarted = performance.now();
           await host.evaluate();
           lastEvaluation = performance.now();
           evaluationCost = lastEvaluation - evaluationStarted;
+        }
+        if (saveNow) {
+          await this.#saveNow('autosave');
+          lastSaveAt = performance.now();
         }
       }
     } finally {
@@ -232,9 +242,13 @@ export class TrainingLoop {
   async #saveNow(fallback: SaveReason): Promise<void> {
     const request = this.#saveRequest;
     this.#saveRequest = null;
+    const started = performance.now();
     try {
       await this.#host.saveAtBoundary(request?.reason ?? fallback);
     } finally {
+      this.#lastSaveCostMs = performance.now() - started;
+      this.totals.savingMs += this.#lastSaveCostMs;
+      this.totals.saves += 1;
       request?.taken.forEach((resolve) => resolve());
     }
   }
