@@ -6,7 +6,7 @@
 // that the newest committed checkpoint loads bit-exactly and that nothing is half visible.
 import type { Page } from 'puppeteer-core';
 import type { SaveEvent } from '../support/checkpoint-scenarios.ts';
-import { test, expect, launchFirefox, openPage, CHECKPOINT_PAGE_PATH, type Firefox } from './support/firefox.ts';
+import { test, expect, openPage, CHECKPOINT_PAGE_PATH, type Firefox } from './support/firefox.ts';
 
 const KILLS = 6;
 const DB_NAME = 'hard-kill';
@@ -35,14 +35,14 @@ interface Kill {
   found?: string;
 }
 
-test('SIGKILL during temp writes or the commit never costs a committed checkpoint', async ({ profileDir }) => {
+test('SIGKILL during temp writes or the commit never costs a committed checkpoint', async ({ launchOnProfile }) => {
   const kills: Kill[] = [];
   /** Newest step whose save() resolved before the kill, as far as the test heard. */
   let confirmed: number | null = null;
   const durations: Record<Aim, number[]> = { write: [], commit: [] };
 
   for (let round = 0; round <= KILLS; round++) {
-    const firefox = await launchFirefox(profileDir);
+    const firefox = await launchOnProfile();
     try {
       const page = await openPage(firefox.browser, CHECKPOINT_PAGE_PATH);
       const after = await page.evaluate(

@@ -6,36 +6,32 @@
 //   so a save of half the quota fits, where Chromium's commit needs room for both copies.
 // - Firefox frees the files of a failed save's Blobs seconds after the failure, not at once:
 //   a save started within those seconds fails too. The scenario waits for the space first.
-import { test, expect, launchFirefox, openPage, CHECKPOINT_PAGE_PATH } from './support/firefox.ts';
+import { test, expect, openPage, CHECKPOINT_PAGE_PATH } from './support/firefox.ts';
 
 const QUOTA_KIB = 3000;
 
-test('a save that exceeds the quota fails during its temp writes with a clear message, and costs nothing else', async ({ profileDir }) => {
-  const firefox = await launchFirefox(profileDir, { 'dom.quotaManager.temporaryStorage.fixedLimit': QUOTA_KIB });
-  try {
-    const page = await openPage(firefox.browser, CHECKPOINT_PAGE_PATH);
-    const quota = await page.evaluate(async () => (await navigator.storage.estimate()).quota);
-    expect(quota).toBe(QUOTA_KIB * 1024);
-    const result = await page.evaluate((bytes) => window.checkpointLib.checkpointScenarios.savesBeyondQuota('quota', bytes, { awaitReclaim: true }), quota!);
+test('a save that exceeds the quota fails during its temp writes with a clear message, and costs nothing else', async ({ launchOnProfile }) => {
+  const firefox = await launchOnProfile({ 'dom.quotaManager.temporaryStorage.fixedLimit': QUOTA_KIB });
+  const page = await openPage(firefox.browser, CHECKPOINT_PAGE_PATH);
+  const quota = await page.evaluate(async () => (await navigator.storage.estimate()).quota);
+  expect(quota).toBe(QUOTA_KIB * 1024);
+  const result = await page.evaluate((bytes) => window.checkpointLib.checkpointScenarios.savesBeyondQuota('quota', bytes, { awaitReclaim: true }), quota!);
 
-    const failure = result.tooBig;
-    expect(failure.phase).toBe('write');
-    expect(failure.error).toMatchObject({ name: 'CheckpointSaveError', cause: 'QuotaExceededError', isDOMException: true });
-    expect(failure.error?.message).toMatch(/^There is not enough storage space to save the checkpoint at step 2 \(4\.1 MB;/);
-    expect(failure.error?.message).toMatch(/The browser reports [\d.]+ [KMG]?B free for this site/);
-    expect(failure.error?.message).toContain('Delete old checkpoints or runs, or make storage persistent, then save again.');
-    expect(failure.tempRecords).toBe(0);
-    expect(failure.steps).toEqual([1]);
-    expect(failure.problems).toEqual([]);
-    expect(failure.reclaimed, 'Firefox gave the failed save its space back').toBe(true);
+  const failure = result.tooBig;
+  expect(failure.phase).toBe('write');
+  expect(failure.error).toMatchObject({ name: 'CheckpointSaveError', cause: 'QuotaExceededError', isDOMException: true });
+  expect(failure.error?.message).toMatch(/^There is not enough storage space to save the checkpoint at step 2 \(4\.1 MB;/);
+  expect(failure.error?.message).toMatch(/The browser reports [\d.]+ [KMG]?B free for this site/);
+  expect(failure.error?.message).toContain('Delete old checkpoints or runs, or make storage persistent, then save again.');
+  expect(failure.tempRecords).toBe(0);
+  expect(failure.steps).toEqual([1]);
+  expect(failure.problems).toEqual([]);
+  expect(failure.reclaimed, 'Firefox gave the failed save its space back').toBe(true);
 
-    expect(result.halfQuota).toEqual({ phase: 'commit', error: null });
-    expect(result.loadedStep).toBe(1);
-    expect(result.afterStep).toBe(4);
-    expect(result.inspection.checkpoints.map((c) => c.step).sort((a, b) => a - b)).toEqual([1, 3, 4]);
-    expect(result.inspection.tempRecords).toBe(0);
-    expect(result.inspection.problems).toEqual([]);
-  } finally {
-    await firefox.close();
-  }
+  expect(result.halfQuota).toEqual({ phase: 'commit', error: null });
+  expect(result.loadedStep).toBe(1);
+  expect(result.afterStep).toBe(4);
+  expect(result.inspection.checkpoints.map((c) => c.step).sort((a, b) => a - b)).toEqual([1, 3, 4]);
+  expect(result.inspection.tempRecords).toBe(0);
+  expect(result.inspection.problems).toEqual([]);
 });

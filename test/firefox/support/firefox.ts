@@ -74,19 +74,36 @@ export async function openPage(browser: Browser, path: typeof HARNESS_PATH | typ
 }
 
 /**
- * `profileDir`: a fresh, empty directory for this test, removed afterwards. `firefox`: a
- * Firefox on it with WebGPU on, closed afterwards (or killed, if the test left it hung).
+ * `profileDir`: a fresh, empty directory for this test, removed afterwards.
+ * `launchOnProfile`: launches a Firefox on it (again, for a restart); every one still running
+ * when the test ends, by failure or timeout too, is killed, so that no detached browser
+ * outlives the test and writes into a profile being removed.
+ * `firefox`: a Firefox on it with WebGPU on, closed afterwards.
  * `page`: the checkpoint page in a tab of that Firefox; it loads in a second where the full
  * harness, with tfjs, takes three. Tests that need window.lib open HARNESS_PATH themselves.
  */
-export const test = base.extend<{ profileDir: string; firefox: Firefox; page: Page }>({
+export const test = base.extend<{
+  profileDir: string;
+  launchOnProfile: (prefs?: Record<string, unknown>) => Promise<Firefox>;
+  firefox: Firefox;
+  page: Page;
+}>({
   profileDir: async ({}, use) => {
     const dir = await mkdtemp(join(tmpdir(), 'firefox-profile-'));
     await use(dir);
     await rm(dir, { recursive: true, force: true });
   },
-  firefox: async ({ profileDir }, use) => {
-    const firefox = await launchFirefox(profileDir);
+  launchOnProfile: async ({ profileDir }, use) => {
+    const launched: Firefox[] = [];
+    await use(async (prefs) => {
+      const firefox = await launchFirefox(profileDir, prefs);
+      launched.push(firefox);
+      return firefox;
+    });
+    await Promise.all(launched.map((firefox) => firefox.kill()));
+  },
+  firefox: async ({ launchOnProfile }, use) => {
+    const firefox = await launchOnProfile();
     await use(firefox);
     await firefox.close();
   },
