@@ -7,8 +7,6 @@ import type { SaveReason, WorkerEvent } from './protocol.ts';
 /** What the saver needs from the session besides the run and the store. */
 export interface SaverHost {
   post(event: WorkerEvent): void;
-  /** Evaluates the test set (so the checkpoint's test loss is current) and posts it. */
-  evaluate(): Promise<void>;
   /** The backend training runs on; null until the worker is initialised. */
   backendName(): BackendName | null;
   /** False once the GPU device is lost: the state on the device can no longer be trusted. */
@@ -100,7 +98,9 @@ export class CheckpointSaver {
     if (!this.#current.atStepBoundary) {
       throw new Error(`A checkpoint was requested at step ${trainer.step} while some of its steps' losses were still being read; nothing was saved. This is a bug in the playground.`);
     }
-    if (trainer.progress.evaluations.at(-1)?.step !== trainer.step) await this.#host.evaluate();
+    // The checkpoint records the test loss of its step ("best" ranks by it). The loss alone:
+    // redrawing the pictures would make a Save wait for a forward pass over a whole grid.
+    if (trainer.progress.evaluations.at(-1)?.step !== trainer.step) await trainer.evaluate();
     const captured = await trainer.captureState();
     const step = trainer.step;
     this.#inFlightStep = step;

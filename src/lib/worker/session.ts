@@ -42,7 +42,7 @@ export class TrainingSession {
     const backendName = () => this.#backend?.name ?? null;
     const maySave = () => !this.#deviceLost;
     const evaluate = () => this.#evaluate();
-    this.#saver = new CheckpointSaver(this.#current, this.#persistence, { post, evaluate, backendName, maySave });
+    this.#saver = new CheckpointSaver(this.#current, this.#persistence, { post, backendName, maySave });
     this.#persistence.onStoreReopened = () => this.#saver.forgetCommitted();
     this.#loop = new TrainingLoop({
       post,

@@ -214,10 +214,8 @@ export class TrainingLoop {
         }
         const due = autosaveDue(performance.now() - lastSaveAt, this.#lastSaveCostMs, this.autosaveMs);
         const saveNow = this.#running && (this.#saveRequest !== null || (due && !host.saveInFlight()));
-        // A checkpoint records the test loss of its step: evaluate first, as the regular
-        // evaluation, so the snapshot's cost is the snapshot alone.
         const evaluationGap = Math.max(EVALUATE_INTERVAL_MS, evaluationCost / EVALUATE_MAX_SHARE);
-        if (saveNow || !this.#running || performance.now() - lastEvaluation > evaluationGap) {
+        if (!this.#running || performance.now() - lastEvaluation > evaluationGap) {
           const evaluationStarted = performance.now();
           await host.evaluate();
           lastEvaluation = performance.now();
