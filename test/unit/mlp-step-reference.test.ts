@@ -94,3 +94,16 @@ for (const { name, config: base } of CASES) {
     }
   });
 }
+
+describe('Trainer.kernelPath', () => {
+  it('says why a trainer uses TensorFlow.js ops', () => {
+    const config = defaultConfig('classify2d');
+    const dataset = buildDataset(config);
+    const onCpu = Trainer.create(config, dataset);
+    const asked = Trainer.create(config, dataset, undefined, { kernels: 'tfjs' });
+    expect(onCpu.kernelPath).toEqual({ kind: 'tfjs', reason: 'fused kernels need WebGPU, and the backend is cpu' });
+    expect(asked.kernelPath).toEqual({ kind: 'tfjs', reason: 'TensorFlow.js ops were asked for' });
+    onCpu.dispose();
+    asked.dispose();
+  });
+});
