@@ -39,30 +39,36 @@ test('a state with NaN or Infinity is refused before anything is written', async
   expect(result.inspection.tempRecords).toBe(0);
 });
 
-test('a chunk that reads back differently fails verify, and only that save is lost', async ({ page }) => {
+test('a chunk that reads back differently fails verify: saveCheckpoint cleans up its temp records, and only that save is lost', async ({ page }) => {
   const result = await page.evaluate(async () => {
     const { checkpoint, checkpointTesting } = window.lib;
     const store = await checkpoint.openCheckpointStore({ dbName: 'verify' });
     const first = await store.save(checkpointTesting.makeInput('r', 1, 5000), { chunkSize: 2048 });
     const { db } = store;
-    const encoded = await checkpoint.encodeCheckpoint(checkpointTesting.makeInput('r', 2, 5000), { id: 'broken-save', chunkSize: 2048 });
-    await checkpoint.writeTemp(db, encoded);
-    // Flip one bit of chunk 1 behind the save's back, as a failing disk would.
-    await checkpointTesting.flipStoredBit(db, 'temp', ['broken-save', 1], 100);
-    const error = await checkpoint.verifyTemp(db, encoded).then(
-      () => null,
-      (e: Error) => ({ name: e.name, message: e.message }),
-    );
-    // saveCheckpoint deletes the save's temp records when verify fails; here the steps run by hand.
-    await checkpoint.deleteTempSave(db, 'broken-save');
+    let tempRecordsBeforeVerify = 0;
+    const error = await store
+      .save(checkpointTesting.makeInput('r', 2, 5000), {
+        chunkSize: 2048,
+        // Flip one bit of chunk 1 after it was written and before verify reads it, as a failing disk would.
+        afterTempWrite: async (saveId) => {
+          tempRecordsBeforeVerify = (await db.getAllKeys('temp')).length;
+          await checkpointTesting.flipStoredBit(db, 'temp', [saveId, 1], 100);
+        },
+      })
+      .then(
+        () => null,
+        (e: Error) => ({ name: e.name, message: e.message }),
+      );
     const loaded = await store.load(first.id);
     store.close();
-    return { error, loadedStep: loaded.manifest.step, inspection: await checkpointTesting.inspectStore('verify') };
+    return { error, tempRecordsBeforeVerify, loadedStep: loaded.manifest.step, inspection: await checkpointTesting.inspectStore('verify') };
   });
   expect(result.error?.name).toBe('CheckpointVerifyError');
   expect(result.error?.message).toContain('chunk 1 does not match its SHA-256');
-  expect(result.loadedStep).toBe(1);
+  // The save really wrote temp records (a manifest and three chunks), and then removed them itself.
+  expect(result.tempRecordsBeforeVerify).toBe(4);
   expect(result.inspection.tempRecords).toBe(0);
+  expect(result.loadedStep).toBe(1);
   expect(result.inspection.checkpoints.map((c) => c.step)).toEqual([1]);
 });
 

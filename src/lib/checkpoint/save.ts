@@ -33,6 +33,8 @@ export interface SaveOptions {
   storedBytes?: StoredBytesKind;
   /** Bytes of chunks per temp write transaction; default TEMP_WRITE_BATCH_BYTES. */
   tempBatchBytes?: number;
+  /** Test hook: awaited after the temp writes and before verify, with the save's id. */
+  afterTempWrite?: (saveId: string) => Promise<void>;
   /** Test hook: awaited after verify and before commit, while the save's lock is held. */
   beforeCommit?: () => Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function saveCheckpoint(db: PlaygroundDBConnection, input: Checkpoi
       // faster): a chunk read back is a Blob that keeps its file, and its quota, alive until
       // garbage collection, so after a full disk mid-write the next save would fail too.
       await writeTemp(db, encoded, options);
+      await options.afterTempWrite?.(saveId);
       await verifyTemp(db, encoded, options);
       await options.beforeCommit?.();
       options.onProgress?.({ phase: 'commit', bytesDone: 0, bytesTotal: total });
