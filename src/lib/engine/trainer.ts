@@ -52,6 +52,17 @@ export interface CapturedState {
   tensors: NamedTensor[];
 }
 
+/** Params in paramSpecs order, end to end, as the fused kernel keeps them. */
+function packParams(values: Float32Array[], count: number): Float32Array {
+  const packed = new Float32Array(count);
+  let at = 0;
+  for (const v of values) {
+    packed.set(v, at);
+    at += v.length;
+  }
+  return packed;
+}
+
 /** Derives one dropout seed per step, so masks need no stored RNG state. */
 export const dropoutSeedAt = (seed: number, step: number) => (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
 
@@ -107,10 +118,7 @@ export class Trainer {
     if (this.kernelPath.kind === 'fused' && this.spec.kind === 'mlp') {
       const layout = mlpLayout(this.spec, config.optimizer, this.batchSize);
       this.#fused = new FusedMlpStep(webgpuDevice(), layout, dataset.trainX, targetRows(dataset.trainY, dataset.classes));
-      const packed = new Float32Array(layout.paramCount);
-      let at = 0;
-      for (const v of values) packed.set(v, (at += v.length) - v.length);
-      this.#fused.writeState(packed);
+      this.#fused.writeState(packParams(values, layout.paramCount));
     }
     this.#progress = { step: 0, epoch: 0, cursor: 0, epochRngState: Rng.seeded(config.seed, 'shuffle').state, evaluations: [] };
     this.#shuffleEpoch();
@@ -147,10 +155,7 @@ export class Trainer {
     const fused = trainer.#fused;
     if (fused) {
       const packed = await packOptimizerState(fused.layout, optimizerState);
-      const params = new Float32Array(fused.layout.paramCount);
-      let at = 0;
-      for (const v of values) params.set(v, (at += v.length) - v.length);
-      fused.writeState(params, packed.slots);
+      fused.writeState(packParams(values, fused.layout.paramCount), packed.slots);
       fused.iterations = packed.iterations;
       fused.beta1Power = packed.beta1Power;
       fused.beta2Power = packed.beta2Power;

@@ -117,12 +117,8 @@ export class FusedMlpStep {
     this.#compiling = Promise.all(
       this.#entries.map((e) => device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module: this.#module, entryPoint: e.entryPoint } })),
     );
+    // A failed compile surfaces in ready() (with the compiler's messages) or in the first flush.
     this.#compiling.then((p) => (this.#pipelines ??= p)).catch(() => {});
-  }
-
-  /** The WGSL source, for tests and for reading. */
-  get code(): string {
-    return mlpStepShader(this.layout, this.maxChunk).code;
   }
 
   /** Resolves when the pipelines are compiled; rejects with the compiler's messages if the WGSL is invalid. */
@@ -133,13 +129,8 @@ export class FusedMlpStep {
     this.#pipelines ??= await this.#compiling;
   }
 
-  /** Dispatches per training step in this mode (a single-workgroup dispatch runs a whole chunk). */
-  get dispatchesPerStep(): number {
-    return this.mode === 'single' ? 1 / this.maxChunk : this.#entries.length;
-  }
-
   get pendingLossCount(): number {
-    return this.#pendingLosses + 0;
+    return this.#pendingLosses;
   }
 
   /** Replaces the params (packed in paramSpecs order) and, if given, the optimizer slots. */

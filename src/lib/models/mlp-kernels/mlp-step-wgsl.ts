@@ -1,8 +1,9 @@
 // WGSL for one MLP training step (forward, loss, backward, optimizer update), generated from
 // the layout so every size and offset is a constant. Each piece of work is an element
 // function (one output, one delta, one parameter's gradient and update) whose sums run in a
-// fixed order; the same functions are called from one workgroup looping over many steps
-// ('single') or from one dispatch per phase ('phases'), so both modes give the same bits.
+// fixed order, with no atomics, so a run is deterministic. Small models run as one workgroup
+// looping over many steps ('single'); large ones as one dispatch per phase ('phases'), where
+// mlp-step-tiles.ts computes 4×4 tiles with each sum in the same order.
 // Written for Tint and Naga alike: no extensions, explicit types, barriers in uniform control flow.
 import { ADAM_BETA1, ADAM_BETA2, EPSILON, MOMENTUM, RMSPROP_DECAY } from '../../engine/optimizers.ts';
 import type { Activation } from '../../engine/config.ts';
