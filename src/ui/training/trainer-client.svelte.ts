@@ -5,6 +5,7 @@ import type { Evaluation } from '../../lib/engine/trainer.ts';
 import type { CheckpointSummary, SaveProgress, UsageReport } from '../../lib/checkpoint/types.ts';
 import { DEFAULT_AUTOSAVE_SECONDS, type Picture, type PostedCommand, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
 import { MNIST_ASSET_PATH } from '../../lib/datasets/mnist.ts';
+import { TAB_RUN_KEY } from '../checkpoints/resume-offer.ts';
 
 /** What the page knows about checkpointing right now, for the status line. */
 export type SaveStatus =
@@ -35,6 +36,8 @@ export class TrainerClient {
   pending = $state<Record<ControlCommand, boolean>>({ toggle: false, step: false, reset: false, save: false, run: false });
   /** Whether the user wants training to run; `running` is what the worker last said. */
   wantsRunning = $state(false);
+  /** The run this tab had last saved before the page (re)loaded, for the Resume offer. */
+  readonly tabRunIdAtLoad: string | null = readTabRun();
   /** What the worker waits for before the run can train ("Compiling GPU shaders…"), or null. */
   loading = $state<{ message: string; progress?: number } | null>({ message: 'Starting the training worker…' });
 
@@ -341,6 +344,7 @@ export class TrainerClient {
       }
       case 'saved':
         this.saveStatus = { kind: 'saved', step: event.checkpoint.step, at: event.checkpoint.createdAt, reason: event.reason };
+        writeTabRun(event.checkpoint.runId);
         return;
       case 'saveFailed':
         this.saveStatus = { kind: 'failed', message: event.message };
@@ -385,6 +389,23 @@ export class TrainerClient {
         this.#predictions.delete(event.requestId);
         return;
     }
+  }
+}
+
+/** sessionStorage can be missing or throw (storage disabled); the offer then falls back to the newest run. */
+function readTabRun(): string | null {
+  try {
+    return sessionStorage.getItem(TAB_RUN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function writeTabRun(runId: string): void {
+  try {
+    sessionStorage.setItem(TAB_RUN_KEY, runId);
+  } catch {
+    // Without sessionStorage the offer simply prefers the newest run.
   }
 }
 
