@@ -3,21 +3,24 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 
 import type { BackendChoice, BackendName } from './backend-names.ts';
+export { trySetBackend };
 import { installFastCpuKernels } from '../models/cpu-kernels.ts';
 
 export type { BackendChoice, BackendName };
 
-/** Why this browser cannot give us a WebGPU adapter, or null if it can. */
-async function webgpuUnavailableBecause(): Promise<string | null> {
+/** Why this browser cannot give us a WebGPU adapter (`unavailable`), or whether the one it gives is software. */
+async function probeWebgpu(): Promise<{ unavailable: string } | { software: boolean }> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) return 'WebGPU is not available in this browser (navigator.gpu is missing)';
+  if (!gpu) return { unavailable: 'WebGPU is not available in this browser (navigator.gpu is missing)' };
   try {
     const adapter = await gpu.requestAdapter();
-    if (!adapter) return 'WebGPU is not available in this browser (no adapter)';
+    if (!adapter) return { unavailable: 'WebGPU is not available in this browser (no adapter)' };
+    // Newer browsers say it in info, older ones on the adapter.
+    const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+    return { software: Boolean(info?.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter) };
   } catch (error) {
-    return `WebGPU is not available in this browser (requesting an adapter failed: ${(error as Error).message})`;
+    return { unavailable: `WebGPU is not available in this browser (requesting an adapter failed: ${(error as Error).message})` };
   }
-  return null;
 }
 
 async function trySetBackend(name: BackendName): Promise<boolean> {
@@ -44,9 +47,10 @@ export async function chooseBackend(requested?: BackendName, requestedBecause?: 
   if (requested && requested !== 'webgpu') {
     why = requestedBecause ?? `The URL asked for ?backend=${requested}, so WebGPU was not tried`;
   } else {
-    why = await webgpuUnavailableBecause();
-    if (!why && (await trySetBackend('webgpu'))) {
-      return { name: 'webgpu', adapter: describeAdapter() };
+    const probe = await probeWebgpu();
+    why = 'unavailable' in probe ? probe.unavailable : null;
+    if ('software' in probe && (await trySetBackend('webgpu'))) {
+      return { name: 'webgpu', adapter: describeAdapter(), software: probe.software };
     }
     why ??= 'WebGPU could not be initialised in this browser';
   }

@@ -3,7 +3,7 @@
  * `type`-tagged object; the TrainerClient class on the page is the only sender of commands.
  */
 import type { TrainConfig } from '../engine/config.ts';
-import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
+import type { BackendChoice, BackendName, KernelChoice, TrainingPlacement } from '../engine/backend-names.ts';
 import type { Evaluation } from '../engine/trainer.ts';
 import type { CheckpointSummary, RunSummary, SaveProgress, SaveResult, UsageReport } from '../checkpoint/types.ts';
 
@@ -16,7 +16,7 @@ export type SaveReason = 'manual' | 'autosave' | 'pause' | 'hidden';
 /** Page → worker. */
 export type WorkerCommand =
   /** `requestedBecause` replaces "the URL asked for it" in the backend sentence (e.g. after a device loss). */
-  | { type: 'init'; requestedBackend?: BackendName; requestedBecause?: string; mnistUrl: string }
+  | { type: 'init'; requestedBackend?: BackendName; requestedBecause?: string; mnistUrl: string; kernels?: KernelChoice }
   | { type: 'configure'; config: TrainConfig }
   | { type: 'train' }
   | { type: 'pause' }
@@ -79,6 +79,8 @@ export type WorkerEvent =
       evaluations: Evaluation[];
       data: RunData;
       paramCount: number;
+      /** The backend and kernels this run trains with, and why when not the first choice. */
+      training: TrainingPlacement;
     }
   /** A live setting changed (see LIVE_KEYS); the run continues. */
   | { type: 'configured'; config: TrainConfig }

@@ -4,7 +4,9 @@ import { Trainer } from '../engine/trainer.ts';
 import { paramCount } from '../models/spec.ts';
 import { fromCheckpoint } from '../checkpoint/training-state.ts';
 import type { LoadedCheckpoint } from '../checkpoint/types.ts';
-import type { BackendName } from '../engine/backend-names.ts';
+import type { BackendChoice, BackendName, KernelChoice } from '../engine/backend-names.ts';
+import { describePlacement, placeRun } from './run-placement.ts';
+import type { Dataset } from '../datasets/types.ts';
 import type { CurrentRun, RunIdentity } from './current-run.ts';
 import type { DatasetSource } from './dataset-source.ts';
 import type { Persistence } from './persistence.ts';
@@ -24,6 +26,8 @@ export interface RunOpenerHost {
   /** Another tab took over the run with this id. */
   lockLost(runId: string): void;
   backendName(): BackendName | null;
+  /** The backend chosen at start, and whether to use our fused kernels. */
+  placement(): { choice: BackendChoice; kernels: KernelChoice } | null;
 }
 
 const BACKEND_TITLES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'the CPU' };
@@ -50,17 +54,18 @@ export class RunOpener {
   async startNew(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }): Promise<void> {
     await this.#host.stopTraining();
     const dataset = await this.#buildDataset(config);
+    const moved = await this.#place(config, dataset);
     const id = crypto.randomUUID();
     const lock = await RunLock.acquire(id, { onLost: () => this.#host.lockLost(id) });
     let trainer: Trainer;
     try {
-      trainer = Trainer.create(config, dataset, imported?.weights);
+      trainer = Trainer.create(config, dataset, imported?.weights, { kernels: this.#kernels() });
     } catch (error) {
       lock?.release();
       throw error;
     }
     const name = imported ? `${newRunName(config, id)} ${imported.nameSuffix}` : newRunName(config, id);
-    await this.#install(trainer, { id, name, lock });
+    await this.#install(trainer, { id, name, lock }, moved);
   }
 
   /**
@@ -75,17 +80,17 @@ export class RunOpener {
     const sameRun = this.#current.run?.id === runId;
     const heldLock = sameRun ? this.#current.run!.lock : null;
     const lock = heldLock ?? (await RunLock.acquire(runId, { steal: takeOver, onLost: () => this.#host.lockLost(runId) }));
-    let trainer: Trainer;
+    let rebuilt: { trainer: Trainer; moved: string | null };
     let loaded: LoadedCheckpoint;
     try {
       loaded = await this.#load(runId, checkpointId);
-      trainer = await this.#rebuild(loaded);
+      rebuilt = await this.#rebuild(loaded);
     } catch (error) {
       if (lock !== heldLock) lock?.release();
       await this.#persistence.publishLists();
       throw error;
     }
-    await this.#install(trainer, { id: runId, name: loaded.manifest.runName ?? 'Untitled run', lock });
+    await this.#install(rebuilt.trainer, { id: runId, name: loaded.manifest.runName ?? 'Untitled run', lock }, rebuilt.moved);
     if (!lock) {
       this.#host.post({ type: 'runLocked', runId, message: 'This run is open for training in another tab, so this tab shows it read-only. Take it over to train it here.' });
     }
@@ -99,18 +104,20 @@ export class RunOpener {
   }
 
   /** Validates a loaded checkpoint and builds its trainer; says so when it continues on another backend. */
-  async #rebuild(loaded: LoadedCheckpoint): Promise<Trainer> {
+  async #rebuild(loaded: LoadedCheckpoint): Promise<{ trainer: Trainer; moved: string | null }> {
     const { config, backend, captured } = fromCheckpoint(loaded);
     try {
-      const trainer = await Trainer.restore(config, await this.#buildDataset(config), captured);
-      const now = this.#host.backendName();
+      const dataset = await this.#buildDataset(config);
+      const moved = await this.#place(config, dataset);
+      const trainer = await Trainer.restore(config, dataset, captured, { kernels: this.#kernels() });
+      const now = tf.getBackend() as BackendName;
       if (now && now !== backend) {
         this.#host.post({
           type: 'notice',
           message: `This checkpoint was trained on ${BACKEND_TITLES[backend]} and continues on ${BACKEND_TITLES[now]}; from here on its losses may differ from a run that stayed on ${BACKEND_TITLES[backend]} in the last digits.`,
         });
       }
-      return trainer;
+      return { trainer, moved };
     } finally {
       tf.dispose(captured.tensors.map(({ tensor }) => tensor));
     }
@@ -124,8 +131,18 @@ export class RunOpener {
     return this.#datasets.build(config, loading);
   }
 
+  /** Switches to the backend this run trains fastest on (see placeRun); the reason if it moved. */
+  async #place(config: TrainConfig, dataset: Dataset): Promise<string | null> {
+    const placement = this.#host.placement();
+    return placement ? placeRun(config, dataset, placement.choice, placement.kernels) : null;
+  }
+
+  #kernels(): KernelChoice {
+    return this.#host.placement()?.kernels ?? 'auto';
+  }
+
   /** Puts the trainer on screen and tells the page about it. */
-  async #install(trainer: Trainer, run: RunIdentity): Promise<void> {
+  async #install(trainer: Trainer, run: RunIdentity, moved: string | null): Promise<void> {
     this.#current.install(trainer, run);
     this.#persistence.currentRunId = run.id;
     this.#host.installed(trainer.step);
@@ -147,6 +164,7 @@ export class RunOpener {
       evaluations: [...trainer.progress.evaluations],
       data: runData(trainer),
       paramCount: paramCount(trainer.spec),
+      training: describePlacement(trainer.kernelPath, moved),
     });
     await this.#host.evaluate();
     await this.#persistence.publishLists();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isLiveChange, parseConfig } from '../engine/config.ts';
 import { chooseBackend, deviceLost } from '../engine/backend.ts';
-import type { BackendChoice } from '../engine/backend-names.ts';
+import type { BackendChoice, BackendName, KernelChoice } from '../engine/backend-names.ts';
 import { boundaryGridInputs, drawPicture } from './pictures.ts';
 import { CheckpointSaver } from './checkpoint-saver.ts';
 import { CurrentRun } from './current-run.ts';
@@ -30,6 +30,7 @@ export class TrainingSession {
   readonly #files: RunFiles;
   readonly #loop: TrainingLoop;
   #backend: BackendChoice | null = null;
+  #kernels: KernelChoice = 'auto';
   #deviceLost = false;
   #gridInputs: Float32Array | null = null;
 
@@ -39,7 +40,8 @@ export class TrainingSession {
     this.#persistence.onRemoteChange = (runId) => {
       if (this.#current.run?.id === runId && !this.#current.ownsRun) this.#enqueue({ type: 'resume', runId });
     };
-    const backendName = () => this.#backend?.name ?? null;
+    // The backend that trains the run on screen: a run may have moved off a software GPU.
+    const backendName = () => (this.#backend ? (tf.getBackend() as BackendName) : null);
     const maySave = () => !this.#deviceLost;
     const evaluate = () => this.#evaluate();
     this.#saver = new CheckpointSaver(this.#current, this.#persistence, { post, backendName, maySave });
@@ -56,6 +58,7 @@ export class TrainingSession {
       post,
       evaluate,
       backendName,
+      placement: () => (this.#backend ? { choice: this.#backend, kernels: this.#kernels } : null),
       stopTraining: () => this.#loop.stop(),
       installed: (step) => this.#installed(step),
       lockLost: (runId) => this.#onRunLockLost(runId),
@@ -152,6 +155,7 @@ export class TrainingSession {
 
   async #init(command: WorkerCommandOf<'init'>): Promise<void> {
     this.#datasets.mnistUrl = command.mnistUrl;
+    this.#kernels = command.kernels ?? 'auto';
     this.#backend = await chooseBackend(command.requestedBackend, command.requestedBecause);
     this.#post({ type: 'ready', backend: this.#backend });
     void deviceLost().then((message) => this.#onDeviceLost(message));

@@ -1,6 +1,6 @@
 import { getContext, setContext } from 'svelte';
 import { isLiveChange, type TrainConfig } from '../../lib/engine/config.ts';
-import type { BackendChoice, BackendName } from '../../lib/engine/backend-names.ts';
+import type { BackendChoice, BackendName, KernelChoice, TrainingPlacement } from '../../lib/engine/backend-names.ts';
 import type { Evaluation } from '../../lib/engine/trainer.ts';
 import type { CheckpointSummary, SaveProgress, UsageReport } from '../../lib/checkpoint/types.ts';
 import { DEFAULT_AUTOSAVE_SECONDS, type Picture, type PostedCommand, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
@@ -42,6 +42,9 @@ export class TrainerClient {
   loading = $state<{ message: string; progress?: number } | null>({ message: 'Starting the training worker…' });
 
   backend = $state<BackendChoice | null>(null);
+  /** How the run on screen trains: its backend, fused kernels or TensorFlow.js ops, and why. */
+  training = $state.raw<TrainingPlacement | null>(null);
+  #kernels: KernelChoice | undefined;
   config = $state.raw<TrainConfig | null>(null);
   runId = $state<string | null>(null);
   runName = $state('');
@@ -84,9 +87,10 @@ export class TrainerClient {
   }
 
   /** Chooses the backend and sets up the first run. */
-  start(config: TrainConfig, requestedBackend?: BackendName): void {
+  start(config: TrainConfig, requestedBackend?: BackendName, kernels?: KernelChoice): void {
     this.#mnistUrl = new URL(MNIST_ASSET_PATH, document.baseURI).href;
-    this.#spawn({ type: 'init', requestedBackend, mnistUrl: this.#mnistUrl });
+    this.#kernels = kernels;
+    this.#spawn({ type: 'init', requestedBackend, mnistUrl: this.#mnistUrl, kernels });
     this.configure(config);
   }
 
@@ -192,6 +196,7 @@ export class TrainerClient {
       requestedBackend: 'webgl',
       requestedBecause: 'The WebGPU device was lost earlier in this session, so WebGPU was not tried again',
       mnistUrl: this.#mnistUrl,
+      kernels: this.#kernels,
     });
     if (runId && this.runs.some((r) => r.run.id === runId && r.latest)) this.resume(runId);
     else if (this.config) this.configure(this.config);
@@ -300,6 +305,7 @@ export class TrainerClient {
         this.evaluations = event.evaluations;
         this.runData = event.data;
         this.paramCount = event.paramCount;
+        this.training = event.training;
         this.picture = null;
         this.saveStatus = { kind: 'idle' };
         this.historyVersion++;

@@ -3,18 +3,23 @@
 // e.g. "webgpu · TensorFlow.js ops (the CNN has no fused kernels yet)".
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../spec.ts';
+import type { KernelChoice } from '../../engine/backend-names.ts';
 
 export type KernelPath = { kind: 'fused' } | { kind: 'tfjs'; reason: string };
 
-/** 'auto' uses fused kernels where they exist; 'tfjs' always trains with TensorFlow.js ops. */
-export type KernelChoice = 'auto' | 'tfjs';
+export type { KernelChoice };
+
+/** Why our fused kernels cannot train this model, whatever the backend; null when they can. */
+export function fusedKernelsMissing(spec: ModelSpec): string | null {
+  return spec.kind === 'cnn' ? 'the CNN has no fused kernels yet' : null;
+}
 
 export function chooseKernelPath(spec: ModelSpec, choice: KernelChoice): KernelPath {
   if (choice === 'tfjs') return { kind: 'tfjs', reason: 'TensorFlow.js ops were asked for' };
   const backend = tf.getBackend();
   if (backend !== 'webgpu') return { kind: 'tfjs', reason: `fused kernels need WebGPU, and the backend is ${backend}` };
-  if (spec.kind === 'cnn') return { kind: 'tfjs', reason: 'the CNN has no fused kernels yet' };
-  return { kind: 'fused' };
+  const missing = fusedKernelsMissing(spec);
+  return missing ? { kind: 'tfjs', reason: missing } : { kind: 'fused' };
 }
 
 /** The WebGPU backend's device, which the fused step shares with tfjs. */
