@@ -11,7 +11,7 @@ import { openProfile } from '../test/e2e/fixtures.ts';
 import { BENCH_BACKENDS, BENCH_MODELS, CHECKPOINT_SIZES_MIB, findProblems, formatTable, readbackShare, writeResults, type Figures, type MachineInfo } from './report.ts';
 import type { TrainBackendName } from './train-bench.ts';
 import { median } from './stats.ts';
-import { gzippedJavaScript, measureFrameGaps, measureStartup } from './ui-bench.ts';
+import { gzippedJavaScript, measureFrameGaps, measureSaveLatency, measureStartup } from './ui-bench.ts';
 
 const REPEATS = 5;
 const MNIST_URL = '/data/mnist.bin';
@@ -131,6 +131,17 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
     figures['ui.saveStallStepMs'] = result.stepMs;
     details.saveStall = result;
   });
+  await phase('autosave share: snapshot time on the step path over training time, 20 s of each demo', async () => {
+    const runs: Record<string, unknown> = {};
+    let worst = 0;
+    for (const demo of ['classify2d', 'digits'] as const) {
+      const result = await page.evaluate((options) => window.lib.autosaveBench.measureAutosaveShare(options), { demo, backend: 'webgpu' as const, seconds: 20, mnistUrl: MNIST_URL });
+      runs[demo] = result;
+      worst = Math.max(worst, result.share);
+    }
+    figures['ui.autosaveShare'] = worst;
+    details.autosaveShare = runs;
+  });
   await harness.close();
 
   await phase('startup: navigation to the first completed step (built app, fresh profile)', async () => {
@@ -155,6 +166,20 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
       details.frameWindows = windows;
     } finally {
       await context.close();
+    }
+  });
+
+  await phase('save latency: a click on Save checkpoint while the spiral trains, to its commit (built app)', async () => {
+    for (const [backend, path] of [['cpu', '?backend=cpu'], ['webgpu', '']] as const) {
+      const { context, page: app } = await openProfile(testInfo.outputPath(`save-latency-${backend}`), APP_URL);
+      try {
+        const runs = await measureSaveLatency(app, { path, repeats: REPEATS, warmUpMs: 3000 });
+        figures[`ui.saveLatencyMs.${backend}`] = median(runs.map((r) => r.latencyMs));
+        figures[`ui.saveLatencyRounds.${backend}`] = median(runs.map((r) => r.latencyMs / r.roundMs));
+        details[`saveLatency.${backend}`] = runs;
+      } finally {
+        await context.close();
+      }
     }
   });
 

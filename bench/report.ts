@@ -36,7 +36,8 @@ export function requiredKeys(): string[] {
   );
   const checkpointFields = ['saveMBps', 'rawPutMBps', 'tfjsSaveMBps', 'loadMBps', 'rawGetMBps', 'tfjsLoadMBps', 'saveVsTfjsSave', 'saveVsRawPut', 'loadVsTfjsLoad'];
   const checkpoint = CHECKPOINT_SIZES_MIB.flatMap((size) => checkpointFields.map((f) => `checkpoint.${size}.${f}`));
-  return [...train, ...checkpoint, 'ui.maxFrameGapMs', 'ui.saveStallSteps', 'startup.msToFirstStep', 'startup.jsGzipKB'];
+  const ui = ['ui.maxFrameGapMs', 'ui.saveStallSteps', ...BENCH_BACKENDS.flatMap((b) => [`ui.saveLatencyMs.${b}`, `ui.saveLatencyRounds.${b}`]), 'ui.autosaveShare'];
+  return [...train, ...checkpoint, ...ui, 'startup.msToFirstStep', 'startup.jsGzipKB'];
 }
 
 /** Figures that may be zero: losing no steps to a save is the ideal; a readback may round to 0 ms. */
@@ -59,7 +60,7 @@ interface Goal {
   met: (value: number) => boolean;
 }
 const atLeast = (min: number): Goal => ({ text: `≥ ${min.toFixed(1)}`, met: (v) => v >= min });
-const atMost = (max: number): Goal => ({ text: `≤ ${max.toFixed(1)}`, met: (v) => v <= max });
+const atMost = (max: number): Goal => ({ text: `≤ ${max < 1 ? max : max.toFixed(1)}`, met: (v) => v <= max });
 const below = (max: number): Goal => ({ text: `< ${max}`, met: (v) => v < max });
 
 /** The first matching pattern wins. Training ratios are decided in goalFor. */
@@ -74,6 +75,8 @@ const GOALS: [RegExp, Goal][] = [
   [/^checkpoint\.\d+\.loadVsTfjsLoad$/, atLeast(1.0)],
   [/^ui\.maxFrameGapMs$/, below(50)],
   [/^ui\.saveStallSteps$/, atMost(1)],
+  [/^ui\.saveLatencyRounds\.\w+$/, atMost(2)],
+  [/^ui\.autosaveShare$/, atMost(0.02)],
 ];
 
 /**

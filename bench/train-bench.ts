@@ -16,6 +16,7 @@ import { exportLayersModel } from '../src/lib/share/layers-format.ts';
 import { trainOneRound } from '../src/lib/worker/training-loop.ts';
 import type { TensorData } from '../src/lib/checkpoint/types.ts';
 import { median } from './stats.ts';
+import { installFastCpuKernels } from '../src/lib/models/cpu-kernels.ts';
 
 /** The models we compare, by the name results.json uses. */
 export const TRAIN_MODELS = {
@@ -72,6 +73,8 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
   const repeats = options.repeats ?? 5;
   const log = options.onLog ?? (() => {});
   if (!(await tf.setBackend(backend))) throw new Error(`The ${backend} backend could not be initialised in this browser, so the ${model} cannot be timed on it.`);
+  // As the app's chooseBackend does; model.fit in this page gets them too, so both sides compare like with like.
+  installFastCpuKernels();
   const config = TRAIN_MODELS[model]();
   const mnist = config.demo === 'digits' ? await loadMnist(options.mnistUrl) : undefined;
   const dataset = buildDataset(config, { mnist });

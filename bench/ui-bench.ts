@@ -142,3 +142,60 @@ export function gzippedJavaScript(distDir: string): { totalBytes: number; files:
   if (files.length === 0) throw new Error(`There is no JavaScript under ${relative(process.cwd(), distDir) || distDir}; run \`npm run build\` first.`);
   return { totalBytes: files.reduce((sum, f) => sum + f.gzipBytes, 0), files };
 }
+
+/** One click on Save checkpoint while training, timed to its commit. */
+export interface SaveLatency {
+  /** From the click to the status line saying this save committed. */
+  latencyMs: number;
+  /** Median time between two progress updates (one readback round) just before the click. */
+  roundMs: number;
+}
+
+/**
+ * Opens the app, trains, and clicks Save checkpoint `repeats` times, each after the
+ * training has settled into its rounds again; autosave is off so only the click saves.
+ */
+export async function measureSaveLatency(page: Page, options: { path?: string; repeats: number; warmUpMs: number }): Promise<SaveLatency[]> {
+  const playground = new PlaygroundPage(page);
+  await playground.open(options.path);
+  await playground.autosaveInput.fill('0');
+  await playground.autosaveInput.blur();
+  await playground.trainButton.click();
+  await expect(playground.pauseButton).toBeVisible();
+  await page.waitForTimeout(options.warmUpMs);
+  const results: SaveLatency[] = [];
+  for (let i = 0; i < options.repeats; i++) results.push(await page.evaluate(timeOneSave));
+  await playground.pauseButton.click();
+  await expect(playground.trainButton).toBeVisible();
+  return results;
+}
+
+/** Runs in the page; self-contained because Playwright sends it as source text. */
+function timeOneSave(): Promise<SaveLatency> {
+  const stepReadout = document.querySelector('[data-testid="step"]')!;
+  const status = document.querySelector('[data-testid="save-status"]')!;
+  const saveButton = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Save checkpoint')!;
+  return new Promise((resolve) => {
+    // 1. Watch six progress updates to learn how long a round takes right now.
+    const changes: number[] = [];
+    const rounds = new MutationObserver(() => {
+      changes.push(performance.now());
+      if (changes.length < 7) return;
+      rounds.disconnect();
+      const gaps = changes.slice(1).map((t, i) => t - changes[i]).sort((a, b) => a - b);
+      const roundMs = gaps[Math.floor(gaps.length / 2)];
+      // 2. Click, and wait for the status line to name a manual save of a step at or after the click.
+      const stepAtClick = Number(stepReadout.textContent);
+      const clicked = performance.now();
+      const saved = new MutationObserver(() => {
+        const match = /^Saved step (\d+) \(manual\)\.$/.exec(status.textContent ?? '');
+        if (!match || Number(match[1]) < stepAtClick) return;
+        saved.disconnect();
+        resolve({ latencyMs: performance.now() - clicked, roundMs });
+      });
+      saved.observe(status, { childList: true, characterData: true, subtree: true });
+      saveButton.click();
+    });
+    rounds.observe(stepReadout, { childList: true, characterData: true, subtree: true });
+  });
+}

@@ -11,11 +11,12 @@ import * as saveStallBench from '../../bench/save-stall-bench.ts';
 import * as snapshotBench from '../../bench/snapshot-bench.ts';
 import * as convLayerCheck from '../support/conv-layer-check.ts';
 import * as sessionChecks from '../support/session-checks.ts';
+import * as autosaveBench from '../../bench/autosave-bench.ts';
 import * as checkpointScenarios from '../support/checkpoint-scenarios.ts';
 import * as tabScenarios from '../support/tab-scenarios.ts';
 import * as mlpKernelChecks from '../support/mlp-kernel-checks.ts';
 
-const lib = { sessionChecks, tf, checkpoint, engine, checkpointTesting, checkpointScenarios, tabScenarios, checkpointBench, trainBench, saveStallBench, snapshotBench, convLayerCheck, mlpKernelChecks };
+const lib = { sessionChecks, autosaveBench, tf, checkpoint, engine, checkpointTesting, checkpointScenarios, tabScenarios, checkpointBench, trainBench, saveStallBench, snapshotBench, convLayerCheck, mlpKernelChecks };
 declare global {
   interface Window {
     lib: typeof lib;

@@ -66,6 +66,11 @@ export class TrainingSession {
     this.#files = new RunFiles(this.#current, this.#persistence, this.#saver, this.#opener, { post, saveNow: () => this.#save('manual') });
   }
 
+  /** Time spent training and taking save snapshots so far; the benchmark's ui.autosaveShare. */
+  get trainingTotals(): Readonly<TrainingLoop['totals']> {
+    return this.#loop.totals;
+  }
+
   /** Takes one posted command; when it has taken effect, posts `done` with its `seq`. */
   handle({ seq, ...command }: PostedCommand): void {
     const done = () => {
