@@ -29,6 +29,7 @@ const hostileHashes: [string, string][] = [
   ['an out-of-range number', '#experiment=' + encodeURIComponent(JSON.stringify({ v: 1, config: { learningRate: -5 } }))],
   ['a huge string', '#experiment=' + 'A'.repeat(20000)],
   ['a __proto__ key', '#experiment=' + encodeURIComponent('{"v":1,"__proto__":{"isAdmin":true},"config":{}}')],
+  ['hidden settings that are not a list', '#experiment=' + encodeURIComponent('{"v":1,"config":{},"hide":"abc"}')],
 ];
 
 for (const [name, hash] of hostileHashes) {
@@ -37,6 +38,8 @@ for (const [name, hash] of hostileHashes) {
     page.on('pageerror', (error) => errors.push(error.message));
     await playground.open(`?backend=cpu${hash}`);
     await expect(page.getByTestId('link-message')).toHaveText(/^The link's experiment could not be used because .+, so the default experiment was loaded instead\. Ask for a fresh link\.$/);
+    // The validator's own wording ('Invalid type: Expected Array but received "abc"') never reaches the page.
+    await expect(page.getByTestId('link-message')).not.toHaveText(/Invalid type|Expected|received/);
     await expect(playground.field('Dataset')).toHaveValue('spiral');
     await expect(playground.field('Learning rate')).toHaveValue('0.03');
     await expect(playground.field('Seed')).toHaveValue('1');

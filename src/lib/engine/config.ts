@@ -172,13 +172,13 @@ export const TrainConfigSchema = v.strictObject(
     noise: numberSchema('noise'),
     testFraction: numberSchema('testFraction'),
     features: v.pipe(
-      v.array(v.picklist(FEATURES, 'Features must be among: ' + FEATURES.join(', ') + '.')),
+      v.array(v.picklist(FEATURES, 'Features must be among: ' + FEATURES.join(', ') + '.'), 'Features must be a list of feature names, like ["x", "y"].'),
       v.minLength(1, 'Choose at least one input feature.'),
       v.maxLength(FEATURES.length, 'List each input feature at most once.'),
     ),
     model: v.picklist(MODELS, 'Model must be mlp or cnn.'),
     hidden: v.pipe(
-      v.array(numberSchema('hiddenUnits')),
+      v.array(numberSchema('hiddenUnits'), 'Hidden layers must be a list of unit counts, like [16, 16].'),
       v.maxLength(MAX_HIDDEN_LAYERS, `Use at most ${MAX_HIDDEN_LAYERS} hidden layers.`),
     ),
     activation: v.picklist(ACTIVATIONS, 'Activation must be one of: ' + ACTIVATIONS.join(', ') + '.'),

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { defaultConfig, parseConfig, type TrainConfig } from '../engine/config.ts';
+import { ConfigError } from '../engine/errors.ts';
 
 /**
  * A share link carries the whole experiment in the URL hash, as
@@ -57,14 +58,14 @@ export interface Experiment {
   hide: HideableControl[];
 }
 
-const EnvelopeSchema = v.strictObject(
-  {
-    v: v.literal(HASH_VERSION, `this link was made by a different version of the playground (expected version ${HASH_VERSION})`),
-    config: v.unknown(),
-    hide: v.optional(v.pipe(v.array(v.picklist(HIDEABLE_CONTROLS, 'it hides a control that does not exist')), v.maxLength(HIDEABLE_CONTROLS.length)), []),
-  },
-  'it has a setting this version does not know',
-);
+// Valibot's own messages ("Invalid type: Expected ...") never reach the user: linkProblem()
+// words every issue of this schema itself, naming the part of the link and what it should be.
+const EnvelopeSchema = v.strictObject({
+  v: v.literal(HASH_VERSION),
+  config: v.unknown(),
+  hide: v.optional(v.pipe(v.array(v.picklist(HIDEABLE_CONTROLS)), v.maxLength(HIDEABLE_CONTROLS.length)), []),
+});
+const ENVELOPE_KEYS = ['v', 'config', 'hide'];
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -81,7 +82,7 @@ const fallback = (why: string): HashResult => ({
   message: `The link's experiment could not be used because ${why}, so the default experiment was loaded instead. Ask for a fresh link.`,
 });
 
-/** Reads `location.hash` (with or without '#'). Never throws. */
+/** Reads `location.hash` (with or without '#'). Every problem with the hash becomes a message; it throws only on a bug. */
 export function parseExperimentHash(hash: string): HashResult {
   const text = hash.startsWith('#') ? hash.slice(1) : hash;
   if (text === '') return { kind: 'none' };
@@ -93,7 +94,7 @@ export function parseExperimentHash(hash: string): HashResult {
   try {
     json = decodeURIComponent(text.slice(prefix.length));
   } catch {
-    return fallback('it is not correctly URL-encoded');
+    return fallback(`its text after "#${prefix}" is not correctly URL-encoded`);
   }
   let data: unknown;
   try {
@@ -103,22 +104,61 @@ export function parseExperimentHash(hash: string): HashResult {
       return value;
     });
   } catch (error) {
-    const detail = (error as Error).message.startsWith('forbidden key') ? `it contains the ${(error as Error).message}` : 'it is not valid JSON';
-    return fallback(detail);
+    const message = (error as Error).message;
+    return fallback(
+      message.startsWith('forbidden key') ? `it contains the ${message}` : `its text after "#${prefix}" is not valid JSON (it may have been cut short when it was copied)`,
+    );
   }
 
   const envelope = v.safeParse(EnvelopeSchema, data);
-  if (!envelope.success) {
-    const issue = envelope.issues[0];
-    const where = issue.path?.map((p) => String(p.key)).join('.');
-    return fallback(`${issue.message}${where ? ` (at "${where.slice(0, 40)}")` : ''}`);
-  }
+  if (!envelope.success) return fallback(linkProblem(envelope.issues[0], data));
   try {
     const config = parseConfig(envelope.output.config);
     return { kind: 'ok', experiment: { config, hide: [...new Set(envelope.output.hide)] } };
   } catch (error) {
-    return fallback(`one of its settings is invalid: ${(error as Error).message.replace(/\.$/, '')}`);
+    if (!(error instanceof ConfigError)) throw error;
+    return fallback(settingProblem(error, envelope.output.config));
   }
+}
+
+/** Says which part of the link is wrong, what it holds and what it should hold. */
+function linkProblem(issue: v.BaseIssue<unknown>, data: unknown): string {
+  const [first, second] = issue.path ?? [];
+  // Valibot takes an array for an object with missing keys; it is not one.
+  if (!first || Array.isArray(data)) return `it holds ${shown(data)} instead of an object like {"v": ${HASH_VERSION}, "config": {…}}`;
+  const key = String(first.key);
+  if (!ENVELOPE_KEYS.includes(key)) {
+    return `it has a part "${key.slice(0, 40)}" that this version does not know; a link holds only "v", "config" and "hide"`;
+  }
+  if (key === 'v') {
+    return first.value === undefined
+      ? `it has no version number ("v"), which every link of this playground has`
+      : `it was made by a different version of the playground: its version ("v") is ${shown(first.value)}, where this playground expects the number ${HASH_VERSION}`;
+  }
+  if (key === 'config') return 'it has no settings ("config")';
+  const hideList = `its list of hidden settings ("hide")`;
+  if (second) return `${hideList} names ${shown(second.value)}, a control that does not exist; it may name only ${HIDEABLE_CONTROLS.join(', ')}`;
+  if (issue.type === 'max_length') return `${hideList} has more entries than there are settings (${HIDEABLE_CONTROLS.length})`;
+  return `${hideList} must be a list of setting names, like ["seed", "optimizer"], but it is ${shown(first.value)}`;
+}
+
+/** parseConfig's message says what a setting must be; this adds which setting and what the link gave it. */
+function settingProblem(error: ConfigError, config: unknown): string {
+  const message = error.message.replace(/\.$/, '');
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    return `its settings ("config") must be an object with one field per setting, like {"learningRate": 0.03}, but they are ${shown(config)}`;
+  }
+  const key = error.key.split('.')[0];
+  const settings = config as Record<string, unknown>;
+  if (!(key in settings)) return `its settings ("config") have no "${key}", and a link must give every setting`;
+  if (!(key in defaultConfig())) return `its settings ("config") have a setting "${key.slice(0, 40)}" that this version of the playground does not have`;
+  return `its setting "${key.slice(0, 40)}" (${shown(settings[key])}) was refused: ${message}`;
+}
+
+/** A value from the link as the user could find it there, cut short if long. */
+function shown(value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** The hash for an experiment, including the '#'. */
