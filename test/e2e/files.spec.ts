@@ -74,6 +74,23 @@ test('six bad files each get a clear message and leave the store unchanged', asy
   }
 });
 
+test('a checkpoint whose TensorFlow.js copy is damaged imports from its own chunks, says so, and exports a good copy again', async ({ playground }) => {
+  await playground.open('?backend=cpu');
+  await playground.trainTo(6);
+  await playground.expectSaved(6, 'pause');
+  const zip = await download(playground);
+  await playground.resetButton.click();
+  await expect(playground.stepReadout).toHaveText('0');
+
+  await importFile(playground, 'damaged.zip', rezip(zip, (e) => (e['weights.bin'][40] ^= 0xff)));
+  await expect(playground.notice).toHaveText(
+    /^Imported ".+" at step 6; .+ The TensorFlow\.js copy in "damaged\.zip" is damaged \(weights\.bin does not match the SHA-256 that checkpoint\.json records\), .+ writes a new copy\.$/,
+  );
+  await expect(playground.stepReadout).toHaveText('6');
+  const again = await download(playground);
+  expect(unzipSync(again)['weights.bin']).toEqual(unzipSync(zip)['weights.bin']);
+});
+
 test('dropping a checkpoint .zip onto the page imports it', async ({ playground, page }) => {
   await playground.open('?backend=cpu');
   await playground.trainTo(8);

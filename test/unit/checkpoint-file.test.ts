@@ -7,8 +7,8 @@ import { Trainer } from '../../src/lib/engine/trainer.ts';
 import { buildDataset, type DataSources } from '../../src/lib/datasets/registry.ts';
 import { exampleCount } from '../../src/lib/datasets/types.ts';
 import { MNIST_PIXELS, type MnistImages } from '../../src/lib/datasets/mnist.ts';
-import { decodeTensors, encodeCheckpoint } from '../../src/lib/checkpoint/codec.ts';
-import type { LoadedCheckpoint } from '../../src/lib/checkpoint/types.ts';
+import { decodeTensors, encodeCheckpoint, sha256Hex } from '../../src/lib/checkpoint/codec.ts';
+import type { LoadedCheckpoint, TensorData } from '../../src/lib/checkpoint/types.ts';
 import { fromCheckpoint, toCheckpointInput } from '../../src/lib/checkpoint/training-state.ts';
 import { CheckpointFileError, exportCheckpointZip, readCheckpointFiles, type ImportedFile, type ImportLimits, type NamedBytes } from '../../src/lib/share/checkpoint-file.ts';
 import { editManifest, rezip } from '../support/zip-edits.ts';
@@ -104,7 +104,11 @@ describe('exportCheckpointZip', () => {
     const chunkNames = loaded.manifest.chunks.map((_, i) => `chunks/${i}.bin`);
     expect(chunkNames.length).toBeGreaterThan(1);
     expect(Object.keys(entries).sort()).toEqual(['README.txt', 'checkpoint.json', ...chunkNames, 'model.json', 'weights.bin'].sort());
-    expect(JSON.parse(strFromU8(entries['checkpoint.json']))).toEqual(loaded.manifest);
+    const { layersModelFiles, ...manifest } = JSON.parse(strFromU8(entries['checkpoint.json']));
+    expect(manifest).toEqual(loaded.manifest);
+    expect(layersModelFiles).toEqual(
+      await Promise.all(['model.json', 'weights.bin'].map(async (path) => ({ path, size: entries[path].length, sha256: await sha256Hex(entries[path]) }))),
+    );
     expect(strFromU8(entries['README.txt'])).toContain('tf.loadLayersModel');
     expect(await exportCheckpointZip(loaded)).toEqual(zip);
   });
@@ -155,6 +159,81 @@ describe('readCheckpointFiles on an exported checkpoint', () => {
     await readCheckpointFiles([{ name: 'digits.zip', bytes: await exportCheckpointZip(loaded) }]);
     expect(tf.memory().numTensors).toBe(before);
     trainer.dispose();
+  });
+});
+
+describe('readCheckpointFiles on a checkpoint whose TensorFlow.js copy is damaged', () => {
+  let loaded: LoadedCheckpoint;
+  let good: Uint8Array;
+  beforeAll(async () => {
+    const trained = await trainedCheckpoint(SPIRAL, 2);
+    trained.trainer.dispose();
+    loaded = trained.loaded;
+    good = await exportCheckpointZip(loaded);
+  });
+  const flipWeightsByte = (entries: Record<string, Uint8Array>) => {
+    entries['weights.bin'][40] ^= 1;
+  };
+
+  /** Imports a file that must come back as a checkpoint. */
+  async function importCheckpoint(bytes: Uint8Array) {
+    const imported = await readCheckpointFiles([{ name: 'run.zip', bytes }]);
+    if (imported.kind !== 'checkpoint') throw new Error(`The file should have been read as a checkpoint, not a ${imported.kind}.`);
+    return imported;
+  }
+  const expectIntactTensors = (tensors: TensorData[]) => {
+    expect(tensors.map((t) => t.name)).toEqual(loaded.tensors.map((t) => t.name));
+    tensors.forEach((t, i) => expect(new Uint8Array(t.values.buffer)).toEqual(new Uint8Array(loaded.tensors[i].values.buffer)));
+  };
+
+  it('imports a flipped byte in weights.bin from the intact chunks, says so, and the next export writes a good copy', async () => {
+    const imported = await importCheckpoint(rezip(good, flipWeightsByte));
+    expect(imported.notice).toBe(
+      'The TensorFlow.js copy in "run.zip" is damaged (weights.bin does not match the SHA-256 that checkpoint.json records), ' +
+        "so the run was imported from the checkpoint's own chunks, which are intact; the next Export of this run writes a new copy.",
+    );
+    expectIntactTensors(imported.input.tensors);
+
+    const stored = await encodeCheckpoint(imported.input, { id: 'imported-1' });
+    const again = await exportCheckpointZip({ manifest: stored.manifest, tensors: decodeTensors(stored.manifest, stored.chunks) });
+    expect(unzipSync(again)['weights.bin']).toEqual(unzipSync(good)['weights.bin']);
+  });
+
+  it('names every damaged or missing file of the copy', async () => {
+    const zip = rezip(good, (entries) => {
+      entries['model.json'][20] ^= 1;
+      delete entries['weights.bin'];
+    });
+    const imported = await importCheckpoint(zip);
+    expect(imported.notice).toMatch(/ is damaged \(model\.json does not match the SHA-256 that checkpoint\.json records; weights\.bin is missing\), /);
+    expectIntactTensors(imported.input.tensors);
+
+    const short = await importCheckpoint(rezip(good, (entries) => (entries['weights.bin'] = entries['weights.bin'].subarray(4))));
+    expect(short.notice).toMatch(/ \(weights\.bin is \d+ bytes where checkpoint\.json records \d+\), /);
+  });
+
+  it('says nothing about an intact copy, or about a file exported before the copy was recorded', async () => {
+    expect((await importCheckpoint(good)).notice).toBeUndefined();
+    const older = editManifest(good, (m) => delete m.layersModelFiles);
+    const imported = await importCheckpoint(rezip(older, flipWeightsByte));
+    expect(imported.notice).toBeUndefined();
+    expectIntactTensors(imported.input.tensors);
+  });
+
+  it('refuses the file when its chunks are damaged as well, since nothing intact is left to resume from', async () => {
+    const zip = rezip(good, (entries) => {
+      flipWeightsByte(entries);
+      entries['chunks/0.bin'][100] ^= 1;
+    });
+    const error = await refusal([{ name: 'run.zip', bytes: zip }]);
+    expect(error.code).toBe('hash-mismatch');
+    expect(error.message).toMatch(/^The entry chunks\/0\.bin \(chunk 1 of \d+\) in "run\.zip" does not match its SHA-256, so the file is damaged\./);
+  });
+
+  it('refuses a record of the copy that names a file it does not have', async () => {
+    const error = await refusal([{ name: 'run.zip', bytes: editManifest(good, (m) => (m.layersModelFiles[0].path = 'other.bin')) }]);
+    expect(error.code).toBe('schema');
+    expect(error.message).toMatch(/^The file "checkpoint\.json" in "run\.zip" is not a valid checkpoint header: the field "layersModelFiles\.0\.path" is wrong/);
   });
 });
 

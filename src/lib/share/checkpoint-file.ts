@@ -11,7 +11,8 @@ import { parseConfig, type TrainConfig } from '../engine/config.ts';
 import { CHECKPOINT_ENTRY, chunkEntry, readCheckpointZip } from './checkpoint-import.ts';
 import { CheckpointFileError } from './import-errors.ts';
 import { parseJsonFile } from './json-file.ts';
-import { exportLayersModel, WEIGHTS_FILE } from './layers-format.ts';
+import { describeLayersFiles } from './layers-copy.ts';
+import { exportLayersModel, MODEL_FILE, WEIGHTS_FILE } from './layers-format.ts';
 import { readLayersModel } from './layers-import.ts';
 import { checkImportSizes, DEFAULT_IMPORT_LIMITS, fileTooLarge, looksLikeZip, unzipEntries, type ImportLimits } from './zip-reader.ts';
 
@@ -19,7 +20,8 @@ export { CheckpointFileError } from './import-errors.ts';
 export { checkImportSizes, DEFAULT_IMPORT_LIMITS, type ImportLimits } from './zip-reader.ts';
 
 export type ImportedFile =
-  | { kind: 'checkpoint'; input: CheckpointInput; manifest: Manifest }
+  /** `notice`, when set, is a sentence for the user about a damaged part the import did without. */
+  | { kind: 'checkpoint'; input: CheckpointInput; manifest: Manifest; notice?: string }
   | { kind: 'layers-model'; config: TrainConfig; weights: Float32Array[]; description: string };
 
 export interface NamedBytes {
@@ -27,7 +29,6 @@ export interface NamedBytes {
   bytes: Uint8Array;
 }
 
-const MODEL_ENTRY = 'model.json';
 // Float weights barely compress; storing them keeps export and import fast.
 const STORED = { level: 0 } as const;
 
@@ -40,11 +41,14 @@ export async function exportCheckpointZip(loaded: LoadedCheckpoint): Promise<Uin
   const input: CheckpointInput = { runId, runName, step, loss, config, metrics, state, tensors };
   const encoded = await encodeCheckpoint(input, { id: manifest.id, chunkSize: manifest.chunkSize, createdAt: manifest.createdAt });
   const layers = await exportLayersModel(config, tensors);
+  const modelJson = strToU8(JSON.stringify(layers.modelJson));
+  // Import reads only the chunks; these hashes let it notice a damaged TensorFlow.js copy too.
+  const layersModelFiles = await describeLayersFiles({ [MODEL_FILE]: modelJson, [WEIGHTS_FILE]: layers.weights });
 
   const files: Zippable = {
     'README.txt': strToU8(readme(encoded.manifest, encoded.chunks.length)),
-    [CHECKPOINT_ENTRY]: strToU8(JSON.stringify(encoded.manifest, null, 2)),
-    [MODEL_ENTRY]: strToU8(JSON.stringify(layers.modelJson)),
+    [CHECKPOINT_ENTRY]: strToU8(JSON.stringify({ ...encoded.manifest, layersModelFiles }, null, 2)),
+    [MODEL_FILE]: modelJson,
     [WEIGHTS_FILE]: [layers.weights, STORED],
   };
   encoded.chunks.forEach((chunk, i) => {
@@ -76,11 +80,11 @@ async function readZip(zip: NamedBytes, limits: ImportLimits): Promise<ImportedF
   if (entries.has(CHECKPOINT_ENTRY)) return { kind: 'checkpoint', ...(await readCheckpointZip(zip.name, entries)) };
 
   const jsonNames = [...entries.keys()].filter((name) => name.toLowerCase().endsWith('.json'));
-  const modelName = jsonNames.find((name) => basename(name) === MODEL_ENTRY) ?? (jsonNames.length === 1 ? jsonNames[0] : undefined);
+  const modelName = jsonNames.find((name) => basename(name) === MODEL_FILE) ?? (jsonNames.length === 1 ? jsonNames[0] : undefined);
   if (!modelName) {
     throw new CheckpointFileError(
       'missing-entry',
-      `The zip "${zip.name}" holds neither ${CHECKPOINT_ENTRY} nor ${MODEL_ENTRY}. Choose a checkpoint exported by the playground, or a zip of a TensorFlow.js model.json with its .bin files.`,
+      `The zip "${zip.name}" holds neither ${CHECKPOINT_ENTRY} nor ${MODEL_FILE}. Choose a checkpoint exported by the playground, or a zip of a TensorFlow.js model.json with its .bin files.`,
     );
   }
   // Weight paths in model.json are relative to the folder model.json sits in.
@@ -132,8 +136,9 @@ function readme(manifest: Manifest, chunkCount: number): string {
 Import this .zip in the playground to continue training exactly where it stopped.
 
 checkpoint.json  The checkpoint header ("${manifest.format}", version ${manifest.version}): settings,
-                 training state, metrics, and a table of every tensor (name, dtype, shape, where
-                 its bytes are) and of every chunk (size and SHA-256).
+                 training state, metrics, a table of every tensor (name, dtype, shape, where
+                 its bytes are) and of every chunk (size and SHA-256), and the size and
+                 SHA-256 of model.json and weights.bin.
 chunks/*.bin     The tensor bytes (float32/int32, little-endian) back to back, cut into
                  ${chunkCount} chunk(s) of at most ${manifest.chunkSize} bytes: chunks/0.bin, chunks/1.bin, ...
 model.json       The same network as a TensorFlow.js Layers model, with its weights in

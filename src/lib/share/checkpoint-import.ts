@@ -10,6 +10,7 @@ import { ConfigError } from '../engine/errors.ts';
 import { TrainingStateSchema } from '../checkpoint/training-state.ts';
 import { describeModel, modelFor } from './demo-shapes.ts';
 import { CheckpointFileError, formatShape } from './import-errors.ts';
+import { checkLayersCopy, LayersFilesSchema } from './layers-copy.ts';
 import { parseJsonFile, parseWithSchema } from './json-file.ts';
 
 export const CHECKPOINT_ENTRY = 'checkpoint.json';
@@ -18,7 +19,10 @@ export const chunkEntry = (index: number) => `chunks/${index}.bin`;
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const text = v.pipe(v.string(), v.minLength(1));
 
-/** The Manifest type as a schema. Strict: a field this version does not write is refused. */
+/**
+ * The Manifest type as a schema, plus the record of the TensorFlow.js copy (absent in files
+ * exported before it existed). Strict: a field this version does not write is refused.
+ */
 const FileManifestSchema = v.strictObject({
   format: v.literal(MANIFEST_FORMAT),
   version: v.literal(MANIFEST_VERSION),
@@ -39,11 +43,14 @@ const FileManifestSchema = v.strictObject({
     v.strictObject({ name: text, dtype: v.picklist(['float32', 'int32']), shape: v.array(count), chunk: count, offset: count, length: count }),
   ),
   chunks: v.array(v.strictObject({ size: count, sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'Expected a lowercase SHA-256 hex digest')) })),
+  layersModelFiles: v.optional(LayersFilesSchema),
 });
 
 export interface VerifiedCheckpoint {
   input: CheckpointInput;
   manifest: Manifest;
+  /** Set when the TensorFlow.js copy in the file is damaged: says so, and that the import did without it. */
+  notice?: string;
 }
 
 /** `entries` is the unpacked zip; `zipName` names it in messages. */
@@ -52,14 +59,17 @@ export async function readCheckpointZip(zipName: string, entries: Map<string, Ui
   const json = parseJsonFile(entries.get(CHECKPOINT_ENTRY)!, where);
   checkFormatMarker(json, where, zipName);
   const file = parseWithSchema(FileManifestSchema, json, where, 'a valid checkpoint header', 'Export the checkpoint again from the playground.');
-  const metrics = Object.fromEntries(Object.entries(file.metrics).filter((e): e is [string, number] => e[1] !== null));
-  const manifest: Manifest = { ...file, metrics };
+  const { layersModelFiles, ...header } = file;
+  const metrics = Object.fromEntries(Object.entries(header.metrics).filter((e): e is [string, number] => e[1] !== null));
+  const manifest: Manifest = { ...header, metrics };
 
   const layoutProblem = findLayoutProblem(manifest);
   if (layoutProblem) {
     throw new CheckpointFileError('layout', `The checkpoint in "${zipName}" is damaged: ${layoutProblem}. Export it again from the playground.`);
   }
+  // Damaged chunks refuse the file; a damaged TensorFlow.js copy only earns a notice, as the chunks hold everything.
   const chunks = await verifyChunks(manifest, entries, zipName);
+  const notice = await checkLayersCopy(layersModelFiles, entries, zipName);
   const tensors = decodeTensors(manifest, chunks);
   const config = readConfig(manifest.config, zipName);
   const state = readState(manifest.state, zipName);
@@ -76,7 +86,7 @@ export async function readCheckpointZip(zipName: string, entries: Map<string, Ui
     state,
     tensors,
   };
-  return { input, manifest };
+  return notice ? { input, manifest, notice } : { input, manifest };
 }
 
 export function importedName(name: string): string {

@@ -11,6 +11,8 @@ import type { ModelSpec } from '../models/spec.ts';
 import { modelFor } from './demo-shapes.ts';
 import { formatShape } from './import-errors.ts';
 
+/** The Layers model's topology and weight table, as tfjs names it. */
+export const MODEL_FILE = 'model.json';
 /** What model.json's weightsManifest points at, relative to model.json. */
 export const WEIGHTS_FILE = 'weights.bin';
 

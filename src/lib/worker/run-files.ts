@@ -63,7 +63,9 @@ export class RunFiles {
     if (imported.kind === 'checkpoint') {
       await this.#persistence.saveImported(imported.input);
       await this.#opener.resume(imported.input.runId, undefined, false);
-      this.#host.post({ type: 'notice', message: `Imported "${imported.input.runName}" at step ${imported.input.step}; it is open now and can be resumed.` });
+      const opened = `Imported "${imported.input.runName}" at step ${imported.input.step}; it is open now and can be resumed.`;
+      // A damaged TensorFlow.js copy did not stop the import, but the user should know the file is not whole.
+      this.#host.post({ type: 'notice', message: imported.notice ? `${opened} ${imported.notice}` : opened });
       return;
     }
     await this.#opener.startNew(imported.config, { weights: imported.weights, nameSuffix: '(from model.json)' });
