@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../engine/rng.ts';
+import { textForward } from './gpt-forward.ts';
+import type { GptSpec, TextModelSpec } from './gpt-spec.ts';
+
+export interface SampleOptions {
+  /** Token ids to continue; at least one, e.g. the newline that starts a new name. */
+  prompt: readonly number[];
+  /** How many tokens to generate. */
+  length: number;
+  /** Divides the logits before the softmax; below 1 is bolder about likely characters, 0 always takes the most likely. */
+  temperature: number;
+  /** The same weights, seed and prompt give the same tokens. */
+  seed: number;
+}
+
+/** The tokens a model reads for its next prediction: the last `context` (one for the bigram). */
+function windowOf(spec: TextModelSpec, tokens: readonly number[]): number[] {
+  const context = spec.kind === 'gpt' ? spec.context : 1;
+  return tokens.slice(Math.max(0, tokens.length - context));
+}
+
+/**
+ * Draws one token from softmax(logits / temperature) with `rng`. The softmax runs here in
+ * float64 on the downloaded logits, so the draw depends only on the logits and the seed.
+ * Temperature 0 (or one so small that only the maximum survives) gives the argmax.
+ */
+export function pickToken(logits: ArrayLike<number>, temperature: number, rng: Rng): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+  // Draw even when the answer is fixed, so a temperature change does not shift later draws.
+  const u = rng.next();
+  if (temperature <= 0) return best;
+  const weights = Array.from(logits, (l) => Math.exp((l - logits[best]) / temperature));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let cumulative = 0;
+  for (let i = 0; i < weights.length; i++) {
+    cumulative += weights[i];
+    if (u * total < cumulative) return i;
+  }
+  return best;
+}
+
+/**
+ * Generates `length` tokens after the prompt: each step runs the model on the last `context`
+ * tokens, downloads the last position's logits and draws the next token. Returns only the new
+ * tokens; the tokenizer turns them into text.
+ */
+export async function sampleTokens(spec: TextModelSpec, params: readonly tf.Tensor[], options: SampleOptions): Promise<number[]> {
+  if (options.prompt.length === 0) throw new Error('Sampling needs a prompt of at least one token, for example the newline that starts a name.');
+  const rng = Rng.seeded(options.seed, 'sample');
+  const tokens = [...options.prompt];
+  for (let i = 0; i < options.length; i++) {
+    const window = windowOf(spec, tokens);
+    const last = tf.tidy(() => {
+      const logits = textForward(spec, params, tf.tensor2d(window, [1, window.length], 'int32'));
+      return logits.slice([0, window.length - 1, 0], [1, 1, spec.vocabSize]).reshape([spec.vocabSize]);
+    });
+    const values = await last.data();
+    last.dispose();
+    tokens.push(pickToken(values, options.temperature, rng));
+  }
+  return tokens.slice(options.prompt.length);
+}
+
+/**
+ * The attention probabilities for a short prompt, [layers][heads][T][T]: row q holds how much
+ * position q reads each position k ≤ q (each row sums to 1). Uses the last `context` tokens.
+ */
+export async function attentionMaps(spec: GptSpec, params: readonly tf.Tensor[], prompt: readonly number[]): Promise<number[][][][]> {
+  if (prompt.length === 0) throw new Error('The attention picture needs a prompt of at least one token.');
+  const window = windowOf(spec, prompt);
+  const stacked = tf.tidy(() => {
+    const maps: tf.Tensor[] = [];
+    textForward(spec, params, tf.tensor2d(window, [1, window.length], 'int32'), { onAttention: (_layer, p) => maps.push(p.squeeze([0])) });
+    return tf.stack(maps);
+  });
+  const maps = (await stacked.array()) as number[][][][];
+  stacked.dispose();
+  return maps;
+}
