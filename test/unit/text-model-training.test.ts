@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { captureAdamWState, createAdamWState, DEFAULT_ADAMW, disposeAdamWState, restoreAdamWState } from '../../src/lib/text/model/adamw.ts';
+import { applyAdamW, captureAdamWState, createAdamWState, DEFAULT_ADAMW, disposeAdamWState, restoreAdamWState } from '../../src/lib/text/model/adamw.ts';
 import { clipByGlobalNorm } from '../../src/lib/text/model/clip.ts';
-import { textParamSpecs, type BigramSpec, type GptSpec } from '../../src/lib/text/model/gpt-spec.ts';
+import { textParamSpecs, type BigramSpec, type GptSpec, type TextParamSpec } from '../../src/lib/text/model/gpt-spec.ts';
 import { createTextParams, trainStep, type TextBatch, type TextTrainConfig } from '../../src/lib/text/model/train-step.ts';
 import { warmupCosineRate } from '../../src/lib/text/model/warmup-cosine.ts';
 import { randomTokens, TINY_GPT } from './text-model-support.ts';
@@ -122,6 +122,50 @@ describe('text model: training', () => {
     for (let i = 0; i < 3; i++) trainStep(params, state, batch, gptConfig(spec)).dispose();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([...params, batch.inputs, batch.targets]);
+    disposeAdamWState(state);
+  });
+});
+
+describe('text model: AdamW', () => {
+  it('updates as PyTorch’s AdamW does (float64 reference, within 1e-6), decaying only the tensors marked decay', () => {
+    const table: TextParamSpec[] = [
+      { name: 'w', shape: [2, 2], role: 'linear', decay: true },
+      { name: 'b', shape: [2], role: 'bias', decay: false },
+    ];
+    const config = { beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.5 };
+    const start = [[0.5, -1, 2, 0.25], [1, -2]];
+    const gradsAt = (step: number) => [[0.1 * step, -0.3, 0.02, 1], [-0.5, 0.2 * step]];
+    const rates = [0.1, 0.05, 0.02];
+
+    const expected = start.map((values) => [...values]);
+    const moments = start.map((values) => values.map(() => ({ m: 0, v: 0 })));
+    rates.forEach((lr, step) => {
+      const t = step + 1;
+      table.forEach((spec, i) => {
+        expected[i].forEach((p, k) => {
+          const g = gradsAt(step)[i][k];
+          const slot = moments[i][k];
+          const decayed = spec.decay ? p * (1 - lr * config.weightDecay) : p;
+          slot.m = config.beta1 * slot.m + (1 - config.beta1) * g;
+          slot.v = config.beta2 * slot.v + (1 - config.beta2) * g * g;
+          const denominator = Math.sqrt(slot.v) / Math.sqrt(1 - config.beta2 ** t) + config.epsilon;
+          expected[i][k] = decayed - (lr / (1 - config.beta1 ** t)) * (slot.m / denominator);
+        });
+      });
+    });
+
+    const params = start.map((values, i) => tf.variable(tf.tensor(values, table[i].shape)));
+    const state = createAdamWState(table);
+    rates.forEach((lr, step) => {
+      const grads = gradsAt(step).map((values, i) => tf.tensor(values, table[i].shape));
+      applyAdamW(params, grads, state, table, lr, config);
+      tf.dispose(grads);
+    });
+    expect(state.step).toBe(3);
+    params.forEach((param, i) => {
+      param.dataSync().forEach((value, k) => expect(Math.abs(value - expected[i][k])).toBeLessThan(1e-6));
+    });
+    tf.dispose(params);
     disposeAdamWState(state);
   });
 });

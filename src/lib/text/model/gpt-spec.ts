@@ -135,6 +135,9 @@ export function textParamSpecs(spec: TextModelSpec): TextParamSpec[] {
  * The tensors of a nanoGPT-compatible state_dict, in order, each with the parameter whose
  * values it holds. Layouts already match PyTorch ([out, in] Linear weights), so no tensor is
  * transposed. lm_head.weight repeats wte because nanoGPT's state_dict lists both keys.
+ * In PyTorch: GPTConfig(vocab_size, block_size=context, n_layer=layers, n_head=heads,
+ * n_embd=width, dropout, bias=True). The causal-mask buffers (attn.bias) that nanoGPT only
+ * registers without flash attention (PyTorch < 2.0) are not weights and are not written.
  */
 export function nanoGptExportNames(spec: TextModelSpec): { name: string; source: string }[] {
   const names = textParamSpecs(spec).map((p) => ({ name: p.name, source: p.name }));
