@@ -4,14 +4,24 @@ import { ConfigError } from '../engine/errors.ts';
 
 /**
  * A share link carries the whole experiment in the URL hash, as
- * `#experiment=<URI-encoded JSON>` with JSON `{ "v": 1, "config": TrainConfig, "hide": [...] }`.
- * The hash is parsed once, here, and everything in it is validated against the config schema;
- * anything unexpected falls back to the defaults with a sentence saying why.
+ * `#experiment=<URI-encoded JSON>` with JSON `{ "v": 1, "config": TrainConfig, "hide": [...] }`,
+ * and optionally `"compare": [TrainConfig, …]` (the other runs of a comparison, run 2 onwards)
+ * and `"note": "…"` (a teacher's note, shown as text). The hash is parsed once, here, and
+ * everything in it is validated against the config schema; anything unexpected falls back to
+ * the defaults with a sentence saying why.
  */
 export const HASH_KEY = 'experiment';
 export const HASH_VERSION = 1;
-/** Longer hashes are refused before parsing: no real experiment needs this much. */
-export const MAX_HASH_LENGTH = 4000;
+/**
+ * Longer hashes are refused before parsing: no real experiment needs this much. A config takes
+ * ~460 characters encoded, so a comparison of MAX_COMPARED_RUNS runs takes ~2,800, and a note
+ * of MAX_NOTE_LENGTH emoji up to 6,000 more.
+ */
+export const MAX_HASH_LENGTH = 12000;
+/** Most runs a comparison (and so a comparison link) holds; more lines would not read on one chart. */
+export const MAX_COMPARED_RUNS = 6;
+/** Longest teacher's note, in characters as a reader counts them (an emoji is one). */
+export const MAX_NOTE_LENGTH = 500;
 
 /** Controls a teacher can hide from students (TF Playground's `_hide`). */
 export const HIDEABLE_CONTROLS = [
@@ -56,6 +66,18 @@ export const CONTROL_NAMES: Record<HideableControl, string> = {
 export interface Experiment {
   config: TrainConfig;
   hide: HideableControl[];
+  /** The other runs of a comparison link, run 2 onwards; absent in a one-run link. */
+  compare?: TrainConfig[];
+  /** The teacher's note; absent when there is none. */
+  note?: string;
+}
+
+/** A sentence refusing a note that is too long, or null when the note fits. */
+export function noteProblem(note: string): string | null {
+  const length = [...note].length;
+  return length > MAX_NOTE_LENGTH
+    ? `The teacher's note is ${length} characters long; shorten it to ${MAX_NOTE_LENGTH} characters or fewer to put it in the link.`
+    : null;
 }
 
 // Valibot's own messages ("Invalid type: Expected ...") never reach the user: linkProblem()
@@ -64,8 +86,10 @@ const EnvelopeSchema = v.strictObject({
   v: v.literal(HASH_VERSION),
   config: v.unknown(),
   hide: v.optional(v.pipe(v.array(v.picklist(HIDEABLE_CONTROLS)), v.maxLength(HIDEABLE_CONTROLS.length)), []),
+  compare: v.optional(v.pipe(v.array(v.unknown()), v.minLength(1), v.maxLength(MAX_COMPARED_RUNS - 1))),
+  note: v.optional(v.string()),
 });
-const ENVELOPE_KEYS = ['v', 'config', 'hide'];
+const ENVELOPE_KEYS = ['v', 'config', 'hide', 'compare', 'note'];
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -112,13 +136,24 @@ export function parseExperimentHash(hash: string): HashResult {
 
   const envelope = v.safeParse(EnvelopeSchema, data);
   if (!envelope.success) return fallback(linkProblem(envelope.issues[0], data));
-  try {
-    const config = parseConfig(envelope.output.config);
-    return { kind: 'ok', experiment: { config, hide: [...new Set(envelope.output.hide)] } };
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return fallback(settingProblem(error, envelope.output.config));
+  const { hide, compare, note } = envelope.output;
+  if (note !== undefined && noteProblem(note)) return fallback(`its teacher's note ("note") is ${[...note].length} characters long, and a note may have at most ${MAX_NOTE_LENGTH}`);
+  const experiment: Experiment = { config: defaultConfig(), hide: [...new Set(hide)] };
+  // Run 1 is "config"; the comparison's runs 2, 3, … follow in "compare".
+  const configs = [envelope.output.config, ...(compare ?? [])];
+  const parsed: TrainConfig[] = [];
+  for (const [index, config] of configs.entries()) {
+    try {
+      parsed.push(parseConfig(config));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return fallback(settingProblem(error, config, index === 0 ? null : index + 1));
+    }
   }
+  experiment.config = parsed[0];
+  if (compare) experiment.compare = parsed.slice(1);
+  if (note !== undefined && note.trim() !== '') experiment.note = note;
+  return { kind: 'ok', experiment };
 }
 
 /** Says which part of the link is wrong, what it holds and what it should hold. */
@@ -128,7 +163,7 @@ function linkProblem(issue: v.BaseIssue<unknown>, data: unknown): string {
   if (!first || Array.isArray(data)) return `it holds ${shown(data)} instead of an object like {"v": ${HASH_VERSION}, "config": {…}}`;
   const key = String(first.key);
   if (!ENVELOPE_KEYS.includes(key)) {
-    return `it has a part "${key.slice(0, 40)}" that this version does not know; a link holds only "v", "config" and "hide"`;
+    return `it has a part "${key.slice(0, 40)}" that this version does not know; a link holds only "v", "config", "hide", "compare" and "note"`;
   }
   if (key === 'v') {
     return first.value === undefined
@@ -136,23 +171,35 @@ function linkProblem(issue: v.BaseIssue<unknown>, data: unknown): string {
       : `it was made by a different version of the playground: its version ("v") is ${shown(first.value)}, where this playground expects the number ${HASH_VERSION}`;
   }
   if (key === 'config') return 'it has no settings ("config")';
+  if (key === 'note') return `its teacher's note ("note") must be text in quotes, but it is ${shown(first.value)}`;
+  if (key === 'compare') {
+    const runs = `its list of runs to compare ("compare")`;
+    if (issue.type === 'max_length') return `${runs} has more than ${MAX_COMPARED_RUNS - 1} entries; a comparison holds at most ${MAX_COMPARED_RUNS} runs`;
+    if (issue.type === 'min_length') return `${runs} is empty; a comparison link lists the settings of runs 2 onwards`;
+    return `${runs} must be a list of settings, like [{"learningRate": 0.3, …}], but it is ${shown(first.value)}`;
+  }
   const hideList = `its list of hidden settings ("hide")`;
   if (second) return `${hideList} names ${shown(second.value)}, a control that does not exist; it may name only ${HIDEABLE_CONTROLS.join(', ')}`;
   if (issue.type === 'max_length') return `${hideList} has more entries than there are settings (${HIDEABLE_CONTROLS.length})`;
   return `${hideList} must be a list of setting names, like ["seed", "optimizer"], but it is ${shown(first.value)}`;
 }
 
-/** parseConfig's message says what a setting must be; this adds which setting and what the link gave it. */
-function settingProblem(error: ConfigError, config: unknown): string {
+/**
+ * parseConfig's message says what a setting must be; this adds which setting and what the link
+ * gave it, and for a comparison link which run (`run` is 2 or more; null for "config").
+ */
+function settingProblem(error: ConfigError, config: unknown, run: number | null): string {
   const message = error.message.replace(/\.$/, '');
+  const settingsOf = run === null ? 'its settings ("config")' : `the settings of its run ${run} (in "compare")`;
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    return `its settings ("config") must be an object with one field per setting, like {"learningRate": 0.03}, but they are ${shown(config)}`;
+    return `${settingsOf} must be an object with one field per setting, like {"learningRate": 0.03}, but they are ${shown(config)}`;
   }
   const key = error.key.split('.')[0];
   const settings = config as Record<string, unknown>;
-  if (!(key in settings)) return `its settings ("config") have no "${key}", and a link must give every setting`;
-  if (!(key in defaultConfig())) return `its settings ("config") have a setting "${key.slice(0, 40)}" that this version of the playground does not have`;
-  return `its setting "${key.slice(0, 40)}" (${shown(settings[key])}) was refused: ${message}`;
+  if (!(key in settings)) return `${settingsOf} have no "${key}", and a link must give every setting`;
+  if (!(key in defaultConfig())) return `${settingsOf} have a setting "${key.slice(0, 40)}" that this version of the playground does not have`;
+  const setting = run === null ? 'its setting' : `the setting of its run ${run}`;
+  return `${setting} "${key.slice(0, 40)}" (${shown(settings[key])}) was refused: ${message}`;
 }
 
 /** A value from the link as the user could find it there, cut short if long. */
@@ -163,6 +210,12 @@ function shown(value: unknown): string {
 
 /** The hash for an experiment, including the '#'. */
 export function experimentHash(experiment: Experiment): string {
-  const json = JSON.stringify({ v: HASH_VERSION, config: experiment.config, hide: experiment.hide });
+  const { config, hide, compare, note } = experiment;
+  // The page checks both before it makes a link; getting here with either is a bug.
+  const tooLong = note ? noteProblem(note) : null;
+  if (tooLong) throw new RangeError(tooLong);
+  if ((compare?.length ?? 0) > MAX_COMPARED_RUNS - 1) throw new RangeError(`A comparison link holds at most ${MAX_COMPARED_RUNS} runs, but ${compare!.length + 1} were given.`);
+  // A one-run link without a note stays as short as links were before comparisons and notes.
+  const json = JSON.stringify({ v: HASH_VERSION, config, hide, ...(compare?.length ? { compare } : {}), ...(note ? { note } : {}) });
   return `#${HASH_KEY}=${encodeURIComponent(json)}`;
 }
