@@ -77,6 +77,7 @@ const GOALS: [RegExp, Goal][] = [
   [/^ui\.saveStallSteps$/, atMost(1)],
   [/^ui\.saveLatencyRounds\.\w+$/, atMost(2)],
   [/^ui\.autosaveShare$/, atMost(0.02)],
+  [/^startup\.firstStepVsTfjsOps$/, atMost(1)],
 ];
 
 /**

@@ -109,12 +109,12 @@ function recordFrames(durationMs: number): Promise<FrameWindow> {
  * it: a fresh profile (cold cache, no service worker), click Step as soon as it is enabled,
  * and the step readout showing 1. The time is taken in the page, against navigation start.
  */
-export async function measureStartup(openFreshProfile: () => Promise<{ context: BrowserContext; page: Page }>): Promise<number> {
+export async function measureStartup(openFreshProfile: () => Promise<{ context: BrowserContext; page: Page }>, path = ''): Promise<number> {
   const { context, page } = await openFreshProfile();
   try {
     await page.addInitScript(watchFirstStep);
     const playground = new PlaygroundPage(page);
-    await page.goto('/');
+    await page.goto(`/${path}`);
     await playground.stepButton.click();
     await expect(playground.stepReadout).toHaveText('1');
     return await page.evaluate(() => (window as unknown as { msToFirstStep: number }).msToFirstStep);
