@@ -13,8 +13,11 @@ export interface ConfigDifference {
   values: string[];
 }
 
-/** Settings in the order a legend names them, each with the words it goes by. */
-const SETTING_LABELS: Record<keyof TrainConfig, string> = {
+/**
+ * Settings in the order a legend names them, each with the words it goes by. A setting not
+ * listed here (a demo's newer field) comes after them, named from its camelCase key.
+ */
+const SETTING_LABELS: Partial<Record<keyof TrainConfig, string>> = {
   demo: 'demo',
   dataset: 'dataset',
   samples: 'samples',
@@ -34,18 +37,24 @@ const SETTING_LABELS: Record<keyof TrainConfig, string> = {
   seed: 'seed',
 };
 
+/** "weightDecay" → "weight decay". */
+function labelOf(key: string): string {
+  return SETTING_LABELS[key as keyof TrainConfig] ?? key.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+}
+
 /** A setting's value as the settings form shows it; an empty hidden-layer list is a linear model. */
-function shownValue(key: keyof TrainConfig, value: TrainConfig[keyof TrainConfig]): string {
+function shownValue(key: string, value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 && key === 'hidden' ? 'none' : value.join(',');
-  return String(value);
+  return value === undefined ? 'not set' : String(value);
 }
 
 /** The settings that differ between the configs, in SETTING_LABELS order; [] when they all agree. */
 export function configDifferences(configs: readonly TrainConfig[]): ConfigDifference[] {
+  const keys = new Set([...Object.keys(SETTING_LABELS), ...configs.flatMap((config) => Object.keys(config))]);
   const differences: ConfigDifference[] = [];
-  for (const key of Object.keys(SETTING_LABELS) as (keyof TrainConfig)[]) {
+  for (const key of keys as Set<keyof TrainConfig>) {
     const values = configs.map((config) => shownValue(key, config[key]));
-    if (new Set(values).size > 1) differences.push({ key, label: SETTING_LABELS[key], values });
+    if (new Set(values).size > 1) differences.push({ key, label: labelOf(key), values });
   }
   return differences;
 }

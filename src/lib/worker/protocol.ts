@@ -37,7 +37,9 @@ export type WorkerCommand =
   /** Files the user picked or dropped: a checkpoint .zip, or a TensorFlow.js model.json with its .bin files. */
   | { type: 'import'; files: File[] }
   /** Destroys the WebGPU device, as a driver reset would; lets tests exercise device loss. */
-  | { type: 'simulateDeviceLoss' };
+  | { type: 'simulateDeviceLoss' }
+  /** Reads stored runs' loss histories from their newest checkpoints, to draw them on one chart. */
+  | { type: 'compare'; runIds: string[] };
 
 /** What the page draws besides the loss curve; computed in the worker from one readback. */
 export type Picture =
@@ -61,6 +63,19 @@ export interface RunListing {
   run: RunSummary;
   latest: CheckpointSummary | null;
   checkpoints: CheckpointSummary[];
+}
+
+/** One run of a comparison, as its newest intact checkpoint holds it. */
+export interface ComparedRun {
+  runId: string;
+  name: string;
+  /** Null when the run has no checkpoint to read; `problem` then says so. */
+  config: TrainConfig | null;
+  /** Per-step training loss, step 1 first. */
+  losses: Float32Array;
+  evaluations: Evaluation[];
+  /** Why nothing can be drawn for this run, as a sentence; null when it can. */
+  problem: string | null;
 }
 
 /** Worker → page. */
@@ -111,7 +126,9 @@ export type WorkerEvent =
   | { type: 'done'; seq: number }
   /** What the worker is waiting for before a run can train, e.g. "Compiling GPU shaders…"; null when ready. */
   | { type: 'loading'; message: string | null; progress?: number }
-  | { type: 'exported'; fileName: string; bytes: Uint8Array };
+  | { type: 'exported'; fileName: string; bytes: Uint8Array }
+  /** The answer to `compare`, in the order the run ids were given. */
+  | { type: 'comparison'; runs: ComparedRun[] };
 
 export type WorkerCommandOf<T extends WorkerCommand['type']> = Extract<WorkerCommand, { type: T }>;
 

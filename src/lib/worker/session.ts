@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { isLiveChange, parseConfig } from '../engine/config.ts';
-import { chooseBackend, deviceLost } from '../engine/backend.ts';
+import { chooseBackend } from '../engine/backend.ts';
 import type { BackendChoice, BackendName, KernelChoice } from '../engine/backend-names.ts';
-import { boundaryGridInputs, drawPicture } from './pictures.ts';
+import { RunPictures } from './pictures.ts';
+import { DeviceWatch } from './device-watch.ts';
 import { CheckpointSaver } from './checkpoint-saver.ts';
 import { CurrentRun } from './current-run.ts';
 import { DatasetSource } from './dataset-source.ts';
 import { Persistence } from './persistence.ts';
 import { RunFiles } from './run-files.ts';
 import { RunOpener } from './run-opener.ts';
+import { compareRuns } from './run-comparison.ts';
 import { TrainingLoop } from './training-loop.ts';
 import type { PostedCommand, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
 
@@ -31,8 +33,8 @@ export class TrainingSession {
   readonly #loop: TrainingLoop;
   #backend: BackendChoice | null = null;
   #kernels: KernelChoice = 'auto';
-  #deviceLost = false;
-  #gridInputs: Float32Array | null = null;
+  readonly #device = new DeviceWatch();
+  readonly #pictures = new RunPictures();
 
   constructor(post: (event: WorkerEvent, transfer?: Transferable[]) => void) {
     this.#post = post;
@@ -42,7 +44,7 @@ export class TrainingSession {
     };
     // The backend that trains the run on screen: a run may have moved off a software GPU.
     const backendName = () => (this.#backend ? (tf.getBackend() as BackendName) : null);
-    const maySave = () => !this.#deviceLost;
+    const maySave = () => !this.#device.lost;
     const evaluate = () => this.#evaluate();
     this.#saver = new CheckpointSaver(this.#current, this.#persistence, { post, backendName, maySave });
     this.#persistence.onStoreReopened = () => this.#saver.forgetCommitted();
@@ -57,7 +59,6 @@ export class TrainingSession {
     this.#opener = new RunOpener(this.#current, this.#persistence, this.#datasets, {
       post,
       evaluate,
-      backendName,
       placement: () => (this.#backend ? { choice: this.#backend, kernels: this.#kernels } : null),
       stopTraining: () => this.#loop.stop(),
       installed: (step) => this.#installed(step),
@@ -133,7 +134,10 @@ export class TrainingSession {
         if (this.#refuseReadOnly()) return;
         return this.#save(command.reason);
       case 'resume':
-        return this.#resume(command);
+        return this.#opener.resume(command.runId, command.checkpointId, command.takeOver ?? false).catch((error: unknown) => {
+          this.#reportError(error);
+          if (this.#current.run) this.#post({ type: 'notice', message: 'The run on screen is unchanged; you can keep training it, or pick another checkpoint.' });
+        });
       case 'deleteCheckpoint':
         return this.#persistence.removeCheckpoint(command.checkpointId, command.runId);
       case 'deleteRun':
@@ -150,11 +154,10 @@ export class TrainingSession {
         return this.#files.export(command.checkpointId);
       case 'import':
         return this.#files.import(command.files);
-      case 'simulateDeviceLoss': {
-        const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-        if (tf.getBackend() === 'webgpu' && device) device.destroy();
-        return;
-      }
+      case 'compare':
+        return this.#post({ type: 'comparison', runs: await compareRuns(this.#persistence, command.runIds) });
+      case 'simulateDeviceLoss':
+        return DeviceWatch.simulateLoss();
     }
   }
 
@@ -163,7 +166,7 @@ export class TrainingSession {
     this.#kernels = command.kernels ?? 'auto';
     this.#backend = await chooseBackend(command.requestedBackend, command.requestedBecause);
     this.#post({ type: 'ready', backend: this.#backend });
-    void deviceLost().then((message) => this.#onDeviceLost(message));
+    this.#device.watch((message) => this.#onDeviceLost(message));
     await this.#persistence.open();
   }
 
@@ -172,31 +175,14 @@ export class TrainingSession {
     return this.#loop.active ? this.#loop.requestSave(reason) : this.#saver.saveAtBoundary(reason);
   }
 
-  async #resume({ runId, checkpointId, takeOver }: WorkerCommandOf<'resume'>): Promise<void> {
-    try {
-      await this.#opener.resume(runId, checkpointId, takeOver ?? false);
-    } catch (error) {
-      this.#reportError(error);
-      if (this.#current.run) this.#post({ type: 'notice', message: 'The run on screen is unchanged; you can keep training it, or pick another checkpoint.' });
-    }
-  }
-
   #installed(step: number): void {
     this.#saver.runInstalled(step);
-    const config = this.#current.trainer!.config;
-    this.#gridInputs = config.demo === 'classify2d' ? boundaryGridInputs(config) : null;
+    this.#pictures.prepare(this.#current.trainer!.config);
   }
 
   #onDeviceLost(message: string): void {
-    this.#deviceLost = true;
     this.#loop.requestPause();
-    const step = this.#current.trainer?.step ?? 0;
-    this.#post({
-      type: 'deviceLost',
-      message:
-        `The GPU device was lost (${message}), so training stopped at step ${step}. ` +
-        'Resume from the last checkpoint on the fallback backend to continue; saved checkpoints are intact.',
-    });
+    this.#post({ type: 'deviceLost', message: DeviceWatch.lostMessage(message, this.#current.trainer?.step ?? 0) });
   }
 
   #onRunLockLost(runId: string): void {
@@ -206,24 +192,16 @@ export class TrainingSession {
     this.#post({ type: 'runLocked', runId, message: 'Another tab took over this run, so this tab now shows it read-only. Take it over to train it here again.' });
   }
 
+  /** Posts why this tab may not train or save the run, and says whether it refused. */
   #refuseReadOnly(): boolean {
-    if (this.#deviceLost) {
-      this.#post({ type: 'notice', message: 'The GPU device was lost; resume on the fallback backend to keep training.' });
-      return true;
-    }
-    if (this.#current.run && !this.#current.ownsRun) {
-      this.#post({ type: 'notice', message: 'This run is being trained in another tab. Take it over to train it here.' });
-      return true;
-    }
-    return false;
+    const refusal = this.#current.refusal(this.#device.lost);
+    if (refusal) this.#post({ type: 'notice', message: refusal });
+    return refusal !== null;
   }
 
   async #evaluate(): Promise<void> {
     const trainer = this.#current.trainer;
-    if (!trainer) return;
-    const { evaluation, predicted } = await trainer.evaluate();
-    const picture = await drawPicture(trainer, predicted, this.#gridInputs);
-    this.#post({ type: 'evaluation', evaluation, picture });
+    if (trainer) this.#post(await this.#pictures.evaluate(trainer));
   }
 
   #reportError(error: unknown): void {

@@ -3,7 +3,7 @@ import { isLiveChange, type TrainConfig } from '../../lib/engine/config.ts';
 import type { BackendChoice, BackendName, KernelChoice, TrainingPlacement } from '../../lib/engine/backend-names.ts';
 import type { Evaluation } from '../../lib/engine/trainer.ts';
 import type { CheckpointSummary, SaveProgress, UsageReport } from '../../lib/checkpoint/types.ts';
-import { DEFAULT_AUTOSAVE_SECONDS, type Picture, type PostedCommand, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
+import { DEFAULT_AUTOSAVE_SECONDS, type ComparedRun, type Picture, type PostedCommand, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
 import { MNIST_ASSET_PATH } from '../../lib/datasets/mnist.ts';
 import { TAB_RUN_KEY } from '../checkpoints/resume-offer.ts';
 
@@ -79,6 +79,8 @@ export class TrainerClient {
   notice = $state<string | null>(null);
   error = $state<{ message: string; key?: string } | null>(null);
   stopAt = $state(0);
+  /** Stored runs as the last Compare read them from their checkpoints; null when none is shown. */
+  comparison = $state.raw<ComparedRun[] | null>(null);
 
   /** Reactive length of lossHistory. */
   get historyLength(): number {
@@ -109,6 +111,27 @@ export class TrainerClient {
     if (newRun) this.#clearRun(next);
     else this.config = next;
     this.#send({ type: 'configure', config: next }, newRun ? 'run' : undefined);
+  }
+
+  /**
+   * Sets up a fresh run of `config` even when it differs from the run on screen only in live
+   * settings (which `configure` would change in place): the change goes to the paused run,
+   * and Reset then starts a new run from it, so the run on screen keeps its saved checkpoints.
+   */
+  setUpRun(config: TrainConfig): void {
+    const inPlace = this.config !== null && isLiveChange(this.config, config);
+    this.configure(config);
+    if (inPlace) this.reset();
+  }
+
+  /** Asks the worker for the stored runs' histories; `comparison` holds the answer. */
+  compare(runIds: string[]): void {
+    this.error = null;
+    this.#send({ type: 'compare', runIds });
+  }
+
+  closeComparison(): void {
+    this.comparison = null;
   }
 
   train(): void {
@@ -390,6 +413,9 @@ export class TrainerClient {
         setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
         return;
       }
+      case 'comparison':
+        this.comparison = event.runs;
+        return;
       case 'prediction':
         this.#predictions.get(event.requestId)?.(event.output);
         this.#predictions.delete(event.requestId);
