@@ -41,6 +41,13 @@ export class CurrentRun {
     this.#historyGap = trainer.step - trainer.lossHistory.length;
   }
 
+  /** Why this tab may not train or save the run on screen, as the page's notice; null when it may. */
+  refusal(deviceLost: boolean): string | null {
+    if (deviceLost) return 'The GPU device was lost; resume on the fallback backend to keep training.';
+    if (this.#run && !this.ownsRun) return 'This run is being trained in another tab. Take it over to train it here.';
+    return null;
+  }
+
   /** Another tab took the run over: keep showing it, without the lock. */
   loseLock(): void {
     if (this.#run) this.#run.lock = null;

@@ -3,7 +3,7 @@ import type { Trainer } from '../engine/trainer.ts';
 import { EXTENT, toFeatures } from '../datasets/points2d.ts';
 import { X_EXTENT } from '../datasets/sine.ts';
 import { confusionMatrix } from '../engine/metrics.ts';
-import type { Picture } from './protocol.ts';
+import type { Picture, WorkerEvent } from './protocol.ts';
 
 /** Resolution of the decision-boundary heatmap (cells per side). */
 export const BOUNDARY_SIZE = 48;
@@ -51,4 +51,20 @@ export async function drawPicture(trainer: Trainer, predicted: Int32Array | unde
     sampleIndices,
     samplePredictions: sampleIndices.map((i) => guesses[i]),
   };
+}
+
+/** Evaluates the run on screen and draws its picture; keeps the heatmap's grid between calls. */
+export class RunPictures {
+  #gridInputs: Float32Array | null = null;
+
+  /** A new run: the 2D demo's heatmap grid depends on its input features. */
+  prepare(config: TrainConfig): void {
+    this.#gridInputs = config.demo === 'classify2d' ? boundaryGridInputs(config) : null;
+  }
+
+  /** The test loss (recorded in the trainer's progress) and the picture, as the page's event. */
+  async evaluate(trainer: Trainer): Promise<Extract<WorkerEvent, { type: 'evaluation' }>> {
+    const { evaluation, predicted } = await trainer.evaluate();
+    return { type: 'evaluation', evaluation, picture: await drawPicture(trainer, predicted, this.#gridInputs) };
+  }
 }
