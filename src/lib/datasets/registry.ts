@@ -79,6 +79,8 @@ export function dataShapeFor(config: TrainConfig): Pick<Dataset, 'inputShape' | 
       return { inputShape: [1], classes: 0 };
     case 'digits':
       return { inputShape: [MNIST_SIDE, MNIST_SIDE, 1], classes: 10 };
+    case 'text':
+      throw new Error('The text demo has no rows of numbers; its data is built by buildTextDataset.');
   }
 }
 
@@ -91,5 +93,7 @@ export function buildDataset(config: TrainConfig, sources: DataSources = {}): Da
       return curve(config);
     case 'digits':
       return digits(config, sources.mnist);
+    case 'text':
+      throw new Error('The text demo has no rows of numbers; its data is built by buildTextDataset.');
   }
 }

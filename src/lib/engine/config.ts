@@ -1,18 +1,21 @@
 import * as v from 'valibot';
 import { ConfigError } from './errors.ts';
+import { TEXT_DATASETS } from '../text/data/text-datasets.ts';
 
 /**
  * The whole experiment as one flat, typed record. A seed plus this config determines a run:
  * data, initial weights, batch order and dropout masks all derive from it.
  */
-export const DEMOS = ['classify2d', 'digits', 'curve'] as const;
+export const DEMOS = ['classify2d', 'digits', 'curve', 'text'] as const;
 export const DATASETS_2D = ['spiral', 'circles', 'xor', 'gaussians', 'checkerboard'] as const;
-export const DATASETS = [...DATASETS_2D, 'sine', 'mnist'] as const;
+export const DATASETS = [...DATASETS_2D, 'sine', 'mnist', ...TEXT_DATASETS] as const;
 export const FEATURES = ['x', 'y', 'x2', 'y2', 'xy', 'sinx', 'siny'] as const;
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
-export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
-export const MODELS = ['mlp', 'cnn'] as const;
+export const SCHEDULES = ['constant', 'step', 'cosine', 'warmupCosine'] as const;
+/** bigram and gpt are the text demo's models; mlp and cnn the others'. */
+export const MODELS = ['mlp', 'cnn', 'bigram', 'gpt'] as const;
+export const TEXT_MODELS = ['bigram', 'gpt'] as const;
 
 export type DemoKind = (typeof DEMOS)[number];
 export type DatasetName = (typeof DATASETS)[number];
@@ -36,6 +39,16 @@ export const NUMERIC_FIELDS = {
   dropout: { label: 'Dropout', min: 0, max: 0.9, integer: false },
   seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, integer: true },
   hiddenUnits: { label: 'Units per layer', min: 1, max: 256, integer: true },
+  // The text demo's fields (GPT_LIMITS and TEXT_DATA_FIELDS say the same ranges).
+  layers: { label: 'Layers', min: 1, max: 6, integer: true },
+  heads: { label: 'Heads', min: 1, max: 8, integer: true },
+  width: { label: 'Width', min: 16, max: 256, integer: true },
+  context: { label: 'Context', min: 8, max: 256, integer: true },
+  weightDecay: { label: 'Weight decay', min: 0, max: 1, integer: false },
+  gradClip: { label: 'Gradient clip', min: 0, max: 100, integer: false },
+  warmupSteps: { label: 'Warm-up steps', min: 0, max: 100_000, integer: true },
+  taskLength: { label: 'Task length', min: 1, max: 32, integer: true },
+  taskDigits: { label: 'Digits', min: 1, max: 9, integer: true },
 } as const;
 export type NumericField = keyof typeof NUMERIC_FIELDS;
 export const MAX_HIDDEN_LAYERS = 6;
@@ -72,7 +85,42 @@ export interface TrainConfig {
   /** Dropout rate after each hidden layer (0 = off). */
   dropout: number;
   seed: number;
+  /** Text: transformer blocks. */
+  layers: number;
+  /** Text: attention heads per block; width must be divisible by it. */
+  heads: number;
+  /** Text: embedding width. */
+  width: number;
+  /** Text: characters the model reads at once. */
+  context: number;
+  /** Text: AdamW's decoupled weight decay. */
+  weightDecay: number;
+  /** Text: cap on the gradients' global norm; 0 turns clipping off. */
+  gradClip: number;
+  /** Text: steps of linear warm-up before the cosine (warmupCosine schedule). */
+  warmupSteps: number;
+  /** Text: characters per prompt of the reverse, sort, copy and brackets tasks. */
+  taskLength: number;
+  /** Text: most digits per number of the add task. */
+  taskDigits: number;
 }
+
+/**
+ * The text fields in every demo's defaults, and what a config saved before they existed (an
+ * old share link or v1 checkpoint) gets: the default text model, 2 × 64 with 4 heads, which
+ * writes recognisable city names within a few minutes on a laptop GPU.
+ */
+export const TEXT_FIELD_DEFAULTS = {
+  layers: 2,
+  heads: 4,
+  width: 64,
+  context: 32,
+  weightDecay: 0.1,
+  gradClip: 1,
+  warmupSteps: 100,
+  taskLength: 8,
+  taskDigits: 3,
+} as const satisfies Partial<TrainConfig>;
 
 const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
   classify2d: {
@@ -93,6 +141,7 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
     l2: 0,
     dropout: 0,
     seed: 1,
+    ...TEXT_FIELD_DEFAULTS,
   },
   digits: {
     demo: 'digits',
@@ -112,6 +161,7 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
     l2: 0,
     dropout: 0,
     seed: 1,
+    ...TEXT_FIELD_DEFAULTS,
   },
   curve: {
     demo: 'curve',
@@ -131,6 +181,27 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
     l2: 0,
     dropout: 0,
     seed: 1,
+    ...TEXT_FIELD_DEFAULTS,
+  },
+  text: {
+    demo: 'text',
+    dataset: 'cities',
+    samples: 400,
+    noise: 0,
+    testFraction: 0.1,
+    features: ['x'],
+    model: 'gpt',
+    hidden: [],
+    activation: 'relu',
+    optimizer: 'adam',
+    learningRate: 0.003,
+    batchSize: 32,
+    schedule: 'warmupCosine',
+    decaySteps: 5000,
+    l2: 0,
+    dropout: 0,
+    seed: 1,
+    ...TEXT_FIELD_DEFAULTS,
   },
 };
 
@@ -138,7 +209,7 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
  * Settings that may change in the middle of a run: the trainer reads them on every step, so
  * changing them continues the run. Any other change starts a new run.
  */
-export const LIVE_KEYS = ['learningRate', 'schedule', 'decaySteps', 'l2', 'dropout'] as const satisfies readonly (keyof TrainConfig)[];
+export const LIVE_KEYS = ['learningRate', 'schedule', 'decaySteps', 'l2', 'dropout', 'weightDecay', 'gradClip', 'warmupSteps'] as const satisfies readonly (keyof TrainConfig)[];
 
 /** True when `next` differs from `current` only in LIVE_KEYS. */
 export function isLiveChange(current: TrainConfig, next: TrainConfig): boolean {
@@ -176,7 +247,7 @@ export const TrainConfigSchema = v.strictObject(
       v.minLength(1, 'Choose at least one input feature.'),
       v.maxLength(FEATURES.length, 'List each input feature at most once.'),
     ),
-    model: v.picklist(MODELS, 'Model must be mlp or cnn.'),
+    model: v.picklist(MODELS, 'Model must be one of: ' + MODELS.join(', ') + '.'),
     hidden: v.pipe(
       v.array(numberSchema('hiddenUnits'), 'Hidden layers must be a list of unit counts, like [16, 16].'),
       v.maxLength(MAX_HIDDEN_LAYERS, `Use at most ${MAX_HIDDEN_LAYERS} hidden layers.`),
@@ -190,6 +261,16 @@ export const TrainConfigSchema = v.strictObject(
     l2: numberSchema('l2'),
     dropout: numberSchema('dropout'),
     seed: numberSchema('seed'),
+    // Optional with defaults: configs written before the text demo (old links, v1 checkpoints) still parse.
+    layers: v.optional(numberSchema('layers'), TEXT_FIELD_DEFAULTS.layers),
+    heads: v.optional(numberSchema('heads'), TEXT_FIELD_DEFAULTS.heads),
+    width: v.optional(numberSchema('width'), TEXT_FIELD_DEFAULTS.width),
+    context: v.optional(numberSchema('context'), TEXT_FIELD_DEFAULTS.context),
+    weightDecay: v.optional(numberSchema('weightDecay'), TEXT_FIELD_DEFAULTS.weightDecay),
+    gradClip: v.optional(numberSchema('gradClip'), TEXT_FIELD_DEFAULTS.gradClip),
+    warmupSteps: v.optional(numberSchema('warmupSteps'), TEXT_FIELD_DEFAULTS.warmupSteps),
+    taskLength: v.optional(numberSchema('taskLength'), TEXT_FIELD_DEFAULTS.taskLength),
+    taskDigits: v.optional(numberSchema('taskDigits'), TEXT_FIELD_DEFAULTS.taskDigits),
   },
   (issue) =>
     issue.expected === 'never'
@@ -199,12 +280,26 @@ export const TrainConfigSchema = v.strictObject(
 
 /** Rules between fields that a per-field schema cannot express. */
 function checkCombination(config: TrainConfig): void {
-  const expectedDataset = { classify2d: DATASETS_2D as readonly string[], curve: ['sine'], digits: ['mnist'] }[config.demo];
+  const expectedDataset = { classify2d: DATASETS_2D as readonly string[], curve: ['sine'], digits: ['mnist'], text: TEXT_DATASETS as readonly string[] }[config.demo];
   if (!expectedDataset.includes(config.dataset)) {
     throw new ConfigError('dataset', `The ${config.demo} demo cannot use the ${config.dataset} dataset; pick one of: ${expectedDataset.join(', ')}.`);
   }
   if (config.model === 'cnn' && config.demo !== 'digits') {
     throw new ConfigError('model', 'The small CNN only works on the handwritten digits; pick the MLP for this demo.');
+  }
+  const textModel = (TEXT_MODELS as readonly string[]).includes(config.model);
+  if (config.demo === 'text' ? !textModel : textModel) {
+    throw new ConfigError('model', config.demo === 'text' ? 'The text demo trains a bigram table or a transformer (gpt); pick one of those.' : `The ${config.model} model only works in the text demo; pick the MLP for this demo.`);
+  }
+  // The text demo's Adam is AdamW: Adam with the decoupled weight decay of `weightDecay`.
+  if (config.demo === 'text' && config.optimizer !== 'adam') {
+    throw new ConfigError('optimizer', 'The text demo trains with AdamW (Adam with decoupled weight decay); pick adam.');
+  }
+  if (config.demo === 'text' && config.width % config.heads !== 0) {
+    throw new ConfigError('width', `Width (${config.width}) must be divisible by the number of heads (${config.heads}); try ${config.heads * Math.max(1, Math.round(config.width / config.heads))}.`);
+  }
+  if (config.demo === 'text' && config.testFraction > 0.5) {
+    throw new ConfigError('testFraction', 'Test fraction must be at most 0.5 in the text demo, so most of the text is left to train on.');
   }
   if (new Set(config.features).size !== config.features.length) {
     throw new ConfigError('features', 'List each input feature at most once.');

@@ -8,12 +8,25 @@ const DATASET_TITLES: Record<TrainConfig['dataset'], string> = {
   checkerboard: 'Checkerboard',
   sine: 'Sine curve',
   mnist: 'Digits',
+  cities: 'City names',
+  words: 'English words',
+  pokemon: 'Pokémon names',
+  reverse: 'Reverse',
+  sort: 'Sort digits',
+  add: 'Addition',
+  brackets: 'Brackets',
+  copy: 'Copy',
+  custom: 'Your text',
 };
 const OPTIMIZER_TITLES: Record<TrainConfig['optimizer'], string> = { sgd: 'SGD', momentum: 'Momentum', adam: 'Adam', rmsprop: 'RMSProp' };
 
 /** What a run is, in a few words: "Spiral · MLP 16-16 · Adam 0.03". */
 export function describeRun(config: TrainConfig): string {
   const layers = config.hidden.length ? config.hidden.join('-') : 'linear';
+  if (config.demo === 'text') {
+    const model = config.model === 'gpt' ? `GPT ${config.layers}×${config.width}` : 'Bigram';
+    return `${DATASET_TITLES[config.dataset]} · ${model} · AdamW ${config.learningRate}`;
+  }
   const model = config.model === 'cnn' ? `CNN + ${layers}` : `MLP ${layers}`;
   return `${DATASET_TITLES[config.dataset]} · ${model} · ${OPTIMIZER_TITLES[config.optimizer]} ${config.learningRate}`;
 }
