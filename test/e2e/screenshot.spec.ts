@@ -26,3 +26,23 @@ test.describe('on a phone', () => {
     await page.screenshot({ path });
   });
 });
+
+test('the README comparison screenshot: two spiral runs at learning rates 0.03 and 0.3 on WebGPU', async ({ playground, page }, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await playground.open();
+  await expect(playground.backend).toHaveText('webgpu');
+  await playground.trainTo(300);
+  await playground.expectSaved(300, 'pause');
+  await playground.setField('Learning rate', '0.3');
+  await playground.resetButton.click();
+  await expect(playground.stepReadout).toHaveText('0');
+  await playground.trainTo(300);
+  await playground.expectSaved(300, 'pause');
+  const storage = page.getByRole('region', { name: 'Storage' });
+  await storage.locator('summary').click();
+  for (const box of await storage.getByRole('checkbox', { name: /^Compare / }).all()) await box.check();
+  await storage.getByRole('button', { name: 'Compare', exact: true }).click();
+  await expect(page.getByTestId('comparison-chart')).toHaveAttribute('data-series', '2');
+  const path = process.env.UPDATE_SCREENSHOT ? docsPath('screenshot-compare.png') : testInfo.outputPath('screenshot-compare.png');
+  await page.getByTestId('comparison').screenshot({ path });
+});
