@@ -353,8 +353,9 @@ export class TrainerClient {
       }
       case 'state':
         this.running = event.running;
-        // Training stopped by itself (Stop at, a diverged loss): that is what the user gets.
-        if (!event.running && !this.pending.toggle) this.wantsRunning = false;
+        // Training stopped by itself (Stop at, a diverged loss; such a stop has a message): that
+        // is what the user gets, even if their Train is still in flight.
+        if (!event.running && (event.message !== undefined || !this.pending.toggle)) this.wantsRunning = false;
         if (event.message) this.notice = event.message;
         return;
       case 'done': {
