@@ -1,4 +1,5 @@
-import { test, expect, expectNoAxeViolations, PlaygroundPage, type Page } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { test, expect, expectNoAxeViolations, PlaygroundPage } from './fixtures.ts';
 
 /** The storage manager, opened: its run checkboxes and Compare button. */
 async function openStorage(page: Page) {
