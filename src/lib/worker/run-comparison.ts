@@ -32,7 +32,15 @@ export async function compareRuns(persistence: Persistence, runIds: string[]): P
       continue;
     }
     // The one decoder of the training state, so a comparison reads checkpoints as Resume does.
-    const { config, captured } = fromCheckpoint(loaded);
+    // A checkpoint it refuses (say, from a newer version) leaves the other runs to compare.
+    let state;
+    try {
+      state = fromCheckpoint(loaded);
+    } catch (error) {
+      runs.push(nothing(`has a checkpoint that could not be read (${(error as Error).message.replace(/\.$/, '')})`));
+      continue;
+    }
+    const { config, captured } = state;
     tf.dispose(captured.tensors.map(({ tensor }) => tensor));
     runs.push({ runId, name, config, losses: captured.lossHistory, evaluations: [...captured.progress.evaluations], problem: null });
   }
