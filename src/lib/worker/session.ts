@@ -59,6 +59,7 @@ export class TrainingSession {
     this.#opener = new RunOpener(this.#current, this.#persistence, this.#datasets, {
       post,
       evaluate,
+      backendName,
       placement: () => (this.#backend ? { choice: this.#backend, kernels: this.#kernels } : null),
       stopTraining: () => this.#loop.stop(),
       installed: (step) => this.#installed(step),
