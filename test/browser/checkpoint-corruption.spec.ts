@@ -7,7 +7,7 @@ import { test, expect, launchProfile, openHarness } from './support/checkpoint-f
 test('a flipped byte in a committed chunk makes loadLatest fall back, with a message, and the mark persists', async ({ page }) => {
   const result = await page.evaluate(() => window.lib.checkpointScenarios.flippedByteFallback('flip'));
   expect(result.loadedStep).toBe(100);
-  expect(result.message).toBe('The checkpoint at step 200 is damaged (chunk 2 of 3 does not match its SHA-256), so the run was loaded from step 100 instead.');
+  expect(result.message).toBe('The checkpoint at step 200 is damaged (chunk 2 of 3 does not match its xxh64 checksum), so the run was loaded from step 100 instead.');
   expect(result.skipped).toEqual([200]);
   expect(result.direct).toBe('CheckpointCorruptError');
   // Pointers never name a damaged checkpoint, even though step 200 had the lower loss.

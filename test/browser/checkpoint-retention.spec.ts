@@ -64,7 +64,7 @@ test('a chunk that reads back differently fails verify: saveCheckpoint cleans up
     return { error, tempRecordsBeforeVerify, loadedStep: loaded.manifest.step, inspection: await checkpointTesting.inspectStore('verify') };
   });
   expect(result.error?.name).toBe('CheckpointVerifyError');
-  expect(result.error?.message).toContain('chunk 1 does not match its SHA-256');
+  expect(result.error?.message).toContain('chunk 1 does not match its xxh64 checksum');
   // The save really wrote temp records (a manifest and three chunks), and then removed them itself.
   expect(result.tempRecordsBeforeVerify).toBe(4);
   expect(result.inspection.tempRecords).toBe(0);

@@ -46,7 +46,7 @@ describe('corruption', () => {
   test('a flipped byte in a committed chunk makes loadLatest fall back, with a message, and the mark persists', async ({ page }) => {
     const result = await page.evaluate(() => window.checkpointLib.checkpointScenarios.flippedByteFallback('flip'));
     expect(result.loadedStep).toBe(100);
-    expect(result.message).toBe('The checkpoint at step 200 is damaged (chunk 2 of 3 does not match its SHA-256), so the run was loaded from step 100 instead.');
+    expect(result.message).toBe('The checkpoint at step 200 is damaged (chunk 2 of 3 does not match its xxh64 checksum), so the run was loaded from step 100 instead.');
     expect(result.skipped).toEqual([200]);
     expect(result.direct).toBe('CheckpointCorruptError');
     expect(result.list).toEqual([

@@ -266,9 +266,15 @@ export async function saveAfterUpgrade() {
 }
 
 /**
- * With the origin's quota already limited to `quota` bytes: a small save, one about 4/3 of
- * the quota (fails during the temp writes), one of half the quota (fits in temp, but the
- * commit may need room for a second copy), and a small save after both.
+ * With the origin's quota already limited to `quota` bytes: a small save; one about 4/3 of
+ * the quota; one of half the quota (fits in temp, but Chromium's commit needs room for a
+ * second copy); where the estimate reports the limit, a save that fits when its free-space
+ * check runs but finds the space taken by another writer before its first write; and a
+ * small save after all of them.
+ *
+ * Where navigator.storage.estimate() reports the limit (Firefox; Chromium without its static
+ * "usage + 10 GiB" quota), the check refuses the first two before writing anything
+ * (NotEnoughSpaceError). Where it does not, they fail in their temp writes or at commit.
  *
  * `awaitReclaim`: after a failed save, wait until the browser reports its space free again
  * before the next save. Firefox deletes the files of an aborted transaction's Blobs in the
@@ -279,20 +285,24 @@ export async function savesBeyondQuota(dbName: string, quota: number, options: {
   const store = await checkpoint.openCheckpointStore({ dbName });
   // Random values: zeros would compress and slip under the quota.
   const first = await store.save(makeInput('r', 1, 100_000), { chunkSize: 262_144 });
-  const attempt = async (step: number, bytes: number) => {
-    let phase = '';
+  const attempt = async (step: number, bytes: number, fillBeforeWrite = 0) => {
+    const phases: string[] = [];
     const usageBefore = (await checkpoint.storageEstimate())?.usage ?? 0;
+    const beforeWrite = fillBeforeWrite > 0 ? () => fillSpace(fillBeforeWrite) : undefined;
     try {
-      await store.save(makeInput('r', step, bytes), { chunkSize: 262_144, onProgress: (p) => (phase = p.phase) });
-      return { phase, error: null };
+      await store.save(makeInput('r', step, bytes), { chunkSize: 262_144, beforeWrite, onProgress: (p) => phases.push(p.phase) });
+      return { phase: phases.at(-1), error: null };
     } catch (e) {
-      const error = e as InstanceType<typeof checkpoint.CheckpointSaveError>;
+      const error = e as Error & { cause?: unknown; bytes?: number };
       const inspection = await inspectStore(dbName);
+      if (fillBeforeWrite > 0) await deleteDatabase(FILLER_DB);
       // The records are gone at once; the bytes on disk may follow a little later (see above).
       const reclaimed = options.awaitReclaim ? await usageFallsTo(usageBefore + 64 * 1024) : null;
+      const cause = error.cause instanceof DOMException ? error.cause : null;
       return {
-        phase,
-        error: { name: error.name, message: error.message, cause: error.cause?.name, isDOMException: error.cause instanceof DOMException, bytes: error.bytes },
+        phase: phases.at(-1),
+        wrote: phases.includes('write'),
+        error: { name: error.name, message: error.message, cause: cause?.name, isDOMException: cause !== null, bytes: error.bytes },
         tempRecords: inspection.tempRecords,
         steps: inspection.checkpoints.map((c) => c.step),
         problems: inspection.problems,
@@ -302,11 +312,43 @@ export async function savesBeyondQuota(dbName: string, quota: number, options: {
   };
   const tooBig = await attempt(2, Math.round((quota * 4) / 3));
   const halfQuota = await attempt(3, Math.round(quota / 2));
+  const estimate = await checkpoint.storageEstimate();
+  const reportsLimit = estimate !== null && estimate.quota <= quota;
+  // Leaves half the save's size free once its check has passed.
+  const raceBytes = Math.round(quota / 8);
+  const tookSpace = reportsLimit ? await attempt(5, raceBytes, estimate.quota - estimate.usage - raceBytes / 2) : null;
   const loaded = await store.load(first.id);
   // The store is not left broken: a save that fits still works.
   const after = await store.save(makeInput('r', 4, 100_000), { chunkSize: 262_144 });
   store.close();
-  return { tooBig, halfQuota, loadedStep: loaded.manifest.step, afterStep: after.step, inspection: await inspectStore(dbName) };
+  return { tooBig, halfQuota, tookSpace, reportsLimit, loadedStep: loaded.manifest.step, afterStep: after.step, inspection: await inspectStore(dbName) };
+}
+
+const FILLER_DB = 'quota-filler';
+
+/** Another writer of this origin takes `bytes` of its space (random bytes: zeros would compress). */
+async function fillSpace(bytes: number): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(FILLER_DB, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore('filler');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const tx = db.transaction('filler', 'readwrite');
+  tx.objectStore('filler').put(randomFloats(Math.floor(bytes / 4), 9).buffer, 1);
+  await new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = () => reject(tx.error);
+  });
+  db.close();
+}
+
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
 }
 
 /** Polls the storage estimate every 100 ms, for at most 30 s, until usage is at most `bytes`. */

@@ -1,7 +1,8 @@
 // The pure half of the checkpoint store: layout, hashing and validation, in Node. What
 // IndexedDB does with the result is tested in Chromium (test/browser/checkpoint-*.spec.ts).
 import { describe, expect, it } from 'vitest';
-import { decodeTensors, encodeCheckpoint, findLayoutProblem, manifestSha256, sha256Hex } from '../../src/lib/checkpoint/codec.ts';
+import { checksumHex, sha256Hex } from '../../src/lib/checkpoint/checksum.ts';
+import { decodeTensors, encodeCheckpoint, findLayoutProblem, manifestChecksum } from '../../src/lib/checkpoint/codec.ts';
 import type { CheckpointInput, TensorData } from '../../src/lib/checkpoint/types.ts';
 
 const tensors: TensorData[] = [
@@ -24,7 +25,8 @@ describe('encodeCheckpoint', () => {
       { name: 'b', chunk: 1, offset: 4, length: 16 },
       { name: 'scalar', chunk: 3, offset: 4, length: 4 },
     ]);
-    expect(manifest.chunks[0]).toEqual({ size: 8, sha256: await sha256Hex(chunks[0]) });
+    expect(manifest.checksumAlgorithm).toBe('xxh64');
+    expect(manifest.chunks[0]).toEqual({ size: 8, checksum: await checksumHex('xxh64', chunks[0]) });
     expect(findLayoutProblem(manifest)).toBeNull();
   });
 
@@ -40,10 +42,19 @@ describe('encodeCheckpoint', () => {
   });
 
   it('hashes the manifest, so a change anywhere in it is detectable', async () => {
-    const { manifest, manifestSha256: digest } = await encodeCheckpoint(input, { id: 'c', chunkSize: 8, createdAt: 1 });
-    expect(await manifestSha256(manifest)).toBe(digest);
-    expect(await manifestSha256({ ...manifest, state: { epoch: 2 } })).not.toBe(digest);
-    expect(await sha256Hex(new TextEncoder().encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const { manifest, manifestChecksum: digest } = await encodeCheckpoint(input, { id: 'c', chunkSize: 8, createdAt: 1 });
+    expect(digest.algorithm).toBe('xxh64');
+    expect(await manifestChecksum(manifest)).toEqual(digest);
+    expect((await manifestChecksum({ ...manifest, state: { epoch: 2 } })).value).not.toBe(digest.value);
+  });
+
+  it('computes both algorithms as their reference vectors say', async () => {
+    const abc = new TextEncoder().encode('abc');
+    expect(await sha256Hex(abc)).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    // xxHash's own test vectors (seed 0), in the canonical big-endian hex form.
+    expect(await checksumHex('xxh64', new Uint8Array(0))).toBe('ef46db3751d8e999');
+    expect(await checksumHex('xxh64', abc)).toBe('44bc2cf5ad770999');
+    expect(await checksumHex('sha-256', abc)).toBe(await sha256Hex(abc));
   });
 
   it('refuses NaN and Infinity, naming the tensor', async () => {

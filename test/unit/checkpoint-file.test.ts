@@ -49,6 +49,15 @@ async function trainedCheckpoint(config: TrainConfig, steps: number, sources: Da
 }
 
 /** Runs an import that must fail, and returns its error. */
+/** The same checkpoint as a format v1 file: SHA-256 per chunk, no algorithm field. */
+async function asVersion1(zip: Uint8Array): Promise<Uint8Array> {
+  const entries = unzipSync(zip);
+  const { checksumAlgorithm: _, chunks, ...manifest } = JSON.parse(strFromU8(entries['checkpoint.json']));
+  const v1Chunks = await Promise.all(chunks.map(async (c: { size: number }, i: number) => ({ size: c.size, sha256: await sha256Hex(entries[`chunks/${i}.bin`]) })));
+  entries['checkpoint.json'] = strToU8(JSON.stringify({ ...manifest, version: 1, chunks: v1Chunks }));
+  return zipSync(entries);
+}
+
 async function refusal(files: NamedBytes[], limits?: ImportLimits): Promise<CheckpointFileError> {
   let result: ImportedFile | undefined;
   try {
@@ -227,7 +236,7 @@ describe('readCheckpointFiles on a checkpoint whose TensorFlow.js copy is damage
     });
     const error = await refusal([{ name: 'run.zip', bytes: zip }]);
     expect(error.code).toBe('hash-mismatch');
-    expect(error.message).toMatch(/^The entry chunks\/0\.bin \(chunk 1 of \d+\) in "run\.zip" does not match its SHA-256, so the file is damaged\./);
+    expect(error.message).toMatch(/^The entry chunks\/0\.bin \(chunk 1 of \d+\) in "run\.zip" does not match its xxh64 checksum, so the file is damaged\./);
   });
 
   it('refuses a record of the copy that names a file it does not have', async () => {
@@ -268,22 +277,29 @@ describe('readCheckpointFiles refuses damaged or foreign files', () => {
     );
   });
 
-  it('a chunk whose bytes do not match its SHA-256', async () => {
-    const zip = rezip(good, (entries) => {
-      entries['chunks/1.bin'][100] ^= 1;
-    });
-    const error = await refusal(bad(zip));
-    expect(error.code).toBe('hash-mismatch');
-    expect(error.message).toBe(
-      `The entry chunks/1.bin (chunk 2 of ${chunkCount}) in "bad.zip" does not match its SHA-256, so the file is damaged. Export the checkpoint again from the playground.`,
-    );
+  it('a chunk whose bytes do not match its checksum, in a version 2 and a version 1 file', async () => {
+    const flip = (zip: Uint8Array) => rezip(zip, (entries) => void (entries['chunks/1.bin'][100] ^= 1));
+    for (const [zip, label] of [[good, 'xxh64 checksum'], [await asVersion1(good), 'SHA-256']] as const) {
+      const error = await refusal(bad(flip(zip)));
+      expect(error.code).toBe('hash-mismatch');
+      expect(error.message).toBe(
+        `The entry chunks/1.bin (chunk 2 of ${chunkCount}) in "bad.zip" does not match its ${label}, so the file is damaged. Export the checkpoint again from the playground.`,
+      );
+    }
+  });
+
+  it('a version 1 file (SHA-256 per chunk) still imports, with the same tensors', async () => {
+    const [fromV1, fromV2] = await Promise.all([readCheckpointFiles(bad(await asVersion1(good))), readCheckpointFiles(bad(good))]);
+    if (fromV1.kind !== 'checkpoint' || fromV2.kind !== 'checkpoint') throw new Error('Both files should import as checkpoints.');
+    expect(fromV1.manifest.version).toBe(1);
+    expect(fromV1.input.tensors).toEqual(fromV2.input.tensors);
   });
 
   it('an unknown format version', async () => {
-    const error = await refusal(bad(editManifest(good, (m) => (m.version = 2))));
+    const error = await refusal(bad(editManifest(good, (m) => (m.version = 3))));
     expect(error.code).toBe('unknown-version');
     expect(error.message).toBe(
-      '"bad.zip" holds a checkpoint of format version 2, but this playground reads only version 1. ' +
+      '"bad.zip" holds a checkpoint of format version 3, but this playground reads only versions 1 and 2. ' +
         'It was exported by a newer playground: reload the page to update the playground, then import it again.',
     );
   });

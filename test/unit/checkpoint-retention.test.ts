@@ -5,7 +5,7 @@ import type { CheckpointRecord, RunRecord } from '../../src/lib/checkpoint/schem
 
 function record(seq: number, loss: number, corrupt = false): CheckpointRecord {
   const manifest = { id: `c${seq}`, step: seq * 10, loss, totalBytes: 100 } as CheckpointRecord['manifest'];
-  return { id: `c${seq}`, runId: 'r', seq, manifest, manifestSha256: '', ...(corrupt ? { corrupt: { reason: 'x', at: 0 } } : {}) };
+  return { id: `c${seq}`, runId: 'r', seq, manifest, manifestChecksum: { algorithm: 'xxh64', value: '' }, ...(corrupt ? { corrupt: { reason: 'x', at: 0 } } : {}) };
 }
 
 describe('retention', () => {

@@ -1,14 +1,20 @@
 /**
  * Turns a CheckpointInput into chunks plus a manifest, and back. No IndexedDB here: this
- * is the part of a save that may await crypto and copy bytes, before any transaction opens.
+ * is the part of a save that may await hashing and copy bytes, before any transaction opens.
  */
+import { CHECKSUM_ALGORITHM, checksumHex, type Checksum, type ChecksumAlgorithm } from './checksum.ts';
 import { CheckpointInputError, NonFiniteCheckpointError } from './errors.ts';
-import type { CheckpointInput, ChunkEntry, Manifest, SaveProgress, TensorData, TensorEntry } from './types.ts';
+import type { CheckpointInput, ChunkEntry, Manifest, ManifestV2, SaveProgress, TensorData, TensorEntry } from './types.ts';
+
+// Kept here too for the export's record of its TensorFlow.js copy (src/lib/share/layers-copy.ts).
+export { sha256Hex } from './checksum.ts';
 
 /** The `format` field of every manifest. */
 export const MANIFEST_FORMAT = 'webgpu-playground/checkpoint';
-/** The `version` field this code writes and the only one it reads. */
-export const MANIFEST_VERSION = 1;
+/** The `version` field this code writes. */
+export const MANIFEST_VERSION = 2;
+/** The versions it reads: v1 (SHA-256 per chunk) and v2 (xxh64 per chunk). */
+export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1, 2];
 /**
  * Measured with bench/checkpoint-bench.ts (FORMAT.md has the numbers): save speed climbs
  * up to 8 MiB chunks and is flat beyond, while bigger chunks only cost memory and coarser progress.
@@ -18,9 +24,9 @@ export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 const BYTES_PER_ELEMENT = { float32: 4, int32: 4 } as const;
 
 export interface EncodedCheckpoint {
-  manifest: Manifest;
-  /** SHA-256 of JSON.stringify(manifest). */
-  manifestSha256: string;
+  manifest: ManifestV2;
+  /** Checksum of JSON.stringify(manifest), with the chunks' algorithm. */
+  manifestChecksum: Checksum;
   /**
    * Chunk i holds stream bytes [i * chunkSize, i * chunkSize + size). A chunk that lies
    * inside one tensor is a view of that tensor's values, not a copy: the caller must not
@@ -37,13 +43,29 @@ export interface EncodeOptions {
   onProgress?: (progress: SaveProgress) => void;
 }
 
-export async function sha256Hex(bytes: BufferSource): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+/** The algorithm of a manifest's chunk checksums: SHA-256 in v1, recorded in the manifest from v2 on. */
+export function checksumAlgorithmOf(manifest: Manifest): ChecksumAlgorithm {
+  return manifest.version === 1 ? 'sha-256' : manifest.checksumAlgorithm;
 }
 
-export function manifestSha256(manifest: Manifest): Promise<string> {
-  return sha256Hex(new TextEncoder().encode(JSON.stringify(manifest)));
+/** Chunk i's recorded checksum. */
+export function chunkChecksum(manifest: Manifest, index: number): Checksum {
+  return manifest.version === 1
+    ? { algorithm: 'sha-256', value: manifest.chunks[index].sha256 }
+    : { algorithm: manifest.checksumAlgorithm, value: manifest.chunks[index].checksum };
+}
+
+/**
+ * The checksum of JSON.stringify(manifest), so a flipped bit in the header (shape, offsets,
+ * state) is caught as a chunk's checksum catches one in the weights.
+ */
+export async function manifestChecksum(manifest: Manifest, algorithm: ChecksumAlgorithm = checksumAlgorithmOf(manifest)): Promise<Checksum> {
+  return { algorithm, value: await checksumHex(algorithm, new TextEncoder().encode(JSON.stringify(manifest))) };
+}
+
+/** Whether `bytes` match a recorded checksum. */
+export async function matchesChecksum(expected: Checksum, bytes: Uint8Array): Promise<boolean> {
+  return (await checksumHex(expected.algorithm, bytes)) === expected.value;
 }
 
 /**
@@ -71,20 +93,19 @@ export async function encodeCheckpoint(input: CheckpointInput, options: EncodeOp
 
   const chunks = layOutChunks(input.tensors, tensors, totalBytes, chunkSize);
 
-  // One chunk at a time: Chromium computes digest() synchronously on the calling thread (the
-  // call itself takes the ~10 ms an 8 MiB hash costs), and 8 × 8 MiB hashed side by side took
-  // 80 ms against 64 ms one after another (more memory in flight, nothing gained).
+  // xxh64 in WebAssembly hashes an 8 MiB chunk in ~0.7 ms, synchronously, one chunk at a time.
   let hashed = 0;
   const entries: ChunkEntry[] = [];
   for (const chunk of chunks) {
-    entries.push({ size: chunk.byteLength, sha256: await sha256Hex(chunk) });
+    entries.push({ size: chunk.byteLength, checksum: await checksumHex(CHECKSUM_ALGORITHM, chunk) });
     hashed += chunk.byteLength;
     options.onProgress?.({ phase: 'encode', bytesDone: hashed, bytesTotal: totalBytes });
   }
 
-  const manifest: Manifest = {
+  const manifest: ManifestV2 = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
+    checksumAlgorithm: CHECKSUM_ALGORITHM,
     id: options.id,
     runId: input.runId,
     ...(input.runName === undefined ? {} : { runName: input.runName }),
@@ -99,7 +120,7 @@ export async function encodeCheckpoint(input: CheckpointInput, options: EncodeOp
     tensors,
     chunks: entries,
   };
-  return { manifest, manifestSha256: await manifestSha256(manifest), chunks };
+  return { manifest, manifestChecksum: await manifestChecksum(manifest), chunks };
 }
 
 /**

@@ -37,6 +37,23 @@ export class CheckpointSaveError extends Error {
   }
 }
 
+/**
+ * The browser's estimate says the save cannot fit (it needs about twice its size free while it
+ * commits). Thrown before anything is written.
+ */
+export class NotEnoughSpaceError extends Error {
+  override name = 'NotEnoughSpaceError';
+  constructor(
+    message: string,
+    /** Tensor bytes the save needed. */
+    readonly bytes: number,
+    /** Free bytes the browser reported. */
+    readonly free: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The bytes read back from `temp` differ from the bytes written. Nothing was committed. */
 export class CheckpointVerifyError extends Error {
   override name = 'CheckpointVerifyError';

@@ -8,14 +8,18 @@ export {
   encodeCheckpoint,
   decodeTensors,
   findLayoutProblem,
-  sha256Hex,
-  manifestSha256,
+  manifestChecksum,
+  chunkChecksum,
+  checksumAlgorithmOf,
+  matchesChecksum,
   DEFAULT_CHUNK_SIZE,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
+  READABLE_MANIFEST_VERSIONS,
   type EncodedCheckpoint,
   type EncodeOptions,
 } from './codec.ts';
+export { sha256Hex, checksumHex, checksumLabel, CHECKSUM_ALGORITHM, type Checksum, type ChecksumAlgorithm } from './checksum.ts';
 export { saveCheckpoint, writeTemp, verifyTemp, commitSave, deleteTempSave, storageEstimate, type SaveOptions, type CommittedSave } from './save.ts';
 export { sweep, sweepOrphanedTemp, sweepOrphanChunks, DEFAULT_MAX_TEMP_AGE_MS, type SweepOptions } from './sweep.ts';
 export { loadCheckpoint, loadLatestIntact, markCorrupt } from './load.ts';

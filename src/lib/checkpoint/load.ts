@@ -1,9 +1,11 @@
 /**
- * Verified loads. Every chunk's size and SHA-256 is checked before any value is decoded;
+ * Verified loads. Every chunk's size and checksum (SHA-256 in format v1, xxh64 in v2) is
+ * checked before any value is decoded;
  * a checkpoint that fails is marked corrupt in the store, so it is skipped from then on,
  * and loadLatestIntact() falls back to the newest checkpoint that passes.
  */
-import { findLayoutProblem, manifestSha256, MANIFEST_FORMAT, MANIFEST_VERSION, sha256Hex } from './codec.ts';
+import { checksumLabel } from './checksum.ts';
+import { chunkChecksum, findLayoutProblem, manifestChecksum, matchesChecksum, MANIFEST_FORMAT, READABLE_MANIFEST_VERSIONS } from './codec.ts';
 import { CheckpointCorruptError, CheckpointNotFoundError, NoIntactCheckpointError, UnsupportedFormatError } from './errors.ts';
 import { describeFallback } from './messages.ts';
 import { refreshStoredRun } from './record-updates.ts';
@@ -98,11 +100,15 @@ async function readCheckpoint(db: PlaygroundDBConnection, checkpointId: string):
 
 async function verifyAndDecode(record: CheckpointRecord, reads: ChunkRead[]): Promise<LoadedCheckpoint> {
   const { manifest } = record;
-  if ((await manifestSha256(manifest)) !== record.manifestSha256) throw new Damage('its manifest does not match its SHA-256');
-  if (manifest.format !== MANIFEST_FORMAT || manifest.version !== MANIFEST_VERSION) {
+  // The record says which algorithm hashed the manifest, so a damaged manifest cannot choose it.
+  const expected = record.manifestChecksum;
+  if ((await manifestChecksum(manifest, expected.algorithm)).value !== expected.value) {
+    throw new Damage(`its manifest does not match its ${checksumLabel(expected.algorithm)}`);
+  }
+  if (manifest.format !== MANIFEST_FORMAT || !READABLE_MANIFEST_VERSIONS.includes(manifest.version)) {
     throw new UnsupportedFormatError(
       `The checkpoint at step ${manifest.step} has format "${manifest.format}" version ${manifest.version}, but this version of the playground reads only ` +
-        `"${MANIFEST_FORMAT}" version ${MANIFEST_VERSION}. Update the playground (reload the page) to load it.`,
+        `"${MANIFEST_FORMAT}" versions ${READABLE_MANIFEST_VERSIONS.join(' and ')}. Update the playground (reload the page) to load it.`,
     );
   }
   const layoutProblem = findLayoutProblem(manifest);
@@ -128,7 +134,8 @@ async function verifyAndDecode(record: CheckpointRecord, reads: ChunkRead[]): Pr
     throw error;
   }
   for (let i = 0; i < count; i++) {
-    if ((await sha256Hex(result.chunks[i])) !== manifest.chunks[i].sha256) throw new Damage(`${name(i)} does not match its SHA-256`);
+    const checksum = chunkChecksum(manifest, i);
+    if (!(await matchesChecksum(checksum, result.chunks[i]))) throw new Damage(`${name(i)} does not match its ${checksumLabel(checksum.algorithm)}`);
   }
   return { manifest, tensors: result.tensors };
 }

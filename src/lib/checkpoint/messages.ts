@@ -67,3 +67,13 @@ export function describeSaveFailure(
     `${diskFull} Delete old checkpoints or runs, or make storage persistent, then save again. ${unchanged}`
   );
 }
+
+/** A save refused before writing, because the browser reports less free space than it needs. */
+export function describeNotEnoughSpace(step: number, bytes: number, needed: number, free: number): string {
+  const need = needed > bytes ? `; while saving it briefly needs about ${formatBytes(needed)}` : '';
+  return (
+    `There is not enough storage space to save the checkpoint at step ${step} (${formatBytes(bytes)}${need}), so nothing was written. ` +
+    `The browser reports ${formatBytes(free)} free for this site. Delete old checkpoints or runs, or make storage persistent, then save again. ` +
+    'Earlier checkpoints are unchanged and training goes on.'
+  );
+}

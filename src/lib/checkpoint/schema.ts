@@ -1,9 +1,13 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import type { Checksum } from './checksum.ts';
 import type { Manifest, RunSummary } from './types.ts';
 
 export const DEFAULT_DB_NAME = 'webgpu-playground';
-/** Bump together with a new `case` in upgrade(). */
-export const DB_VERSION = 1;
+/**
+ * Bump together with a new `case` in upgrade(). 1: the four stores. 2: checkpoint and temp
+ * manifest records say which algorithm hashed their manifest (`manifestChecksum`).
+ */
+export const DB_VERSION = 2;
 
 /**
  * Chunk bytes as they sit in IndexedDB. Saves write Blob (see FORMAT.md for the
@@ -32,8 +36,8 @@ export interface CheckpointRecord {
   /** Commit order within the run; "latest" and retention follow it. */
   seq: number;
   manifest: Manifest;
-  /** SHA-256 of JSON.stringify(manifest), so a flipped bit in the header is caught too. */
-  manifestSha256: string;
+  /** Checksum of JSON.stringify(manifest), so a flipped bit in the header is caught too. */
+  manifestChecksum: Checksum;
   corrupt?: CorruptMark;
 }
 
@@ -55,7 +59,7 @@ export interface TempManifestRecord {
   part: 'manifest';
   createdAt: number;
   manifest: Manifest;
-  manifestSha256: string;
+  manifestChecksum: Checksum;
 }
 
 export type TempRecord = TempChunkRecord | TempManifestRecord;
@@ -86,19 +90,21 @@ export interface OpenCallbacks {
 
 export function openPlaygroundDB(name: string, callbacks: OpenCallbacks = {}): Promise<PlaygroundDBConnection> {
   return openDB<PlaygroundDB>(name, DB_VERSION, {
-    upgrade(db, oldVersion, _newVersion, _transaction, event) {
+    upgrade(db, oldVersion, _newVersion, transaction, event) {
       // Chromium's non-standard report that it had to wipe a corrupt database.
       const loss = event as IDBVersionChangeEvent & { dataLoss?: string; dataLossMessage?: string };
       if (loss.dataLoss === 'total') callbacks.onDataLoss?.(loss.dataLossMessage ?? '');
-      // Each case migrates one version up and falls through to the next.
-      switch (oldVersion) {
-        case 0: {
-          db.createObjectStore('runs', { keyPath: 'id' });
-          const checkpoints = db.createObjectStore('checkpoints', { keyPath: 'id' });
-          checkpoints.createIndex('by-run', ['runId', 'seq']);
-          db.createObjectStore('chunks', { keyPath: ['checkpointId', 'index'] });
-          db.createObjectStore('temp', { keyPath: ['saveId', 'part'] });
-        }
+      // Each step migrates one version up; a database at version 0 (new) takes them all.
+      if (oldVersion < 1) {
+        db.createObjectStore('runs', { keyPath: 'id' });
+        const checkpoints = db.createObjectStore('checkpoints', { keyPath: 'id' });
+        checkpoints.createIndex('by-run', ['runId', 'seq']);
+        db.createObjectStore('chunks', { keyPath: ['checkpointId', 'index'] });
+        db.createObjectStore('temp', { keyPath: ['saveId', 'part'] });
+      }
+      if (oldVersion < 2) {
+        // A failed rewrite aborts the upgrade, and the open fails with the browser's error.
+        migrateManifestHashes(transaction).catch(() => abortQuietly(transaction));
       }
     },
     blocked() {
@@ -113,6 +119,42 @@ export function openPlaygroundDB(name: string, callbacks: OpenCallbacks = {}): P
       callbacks.onVersionChange?.('terminated');
     },
   });
+}
+
+type UpgradeTransaction = IDBPTransaction<PlaygroundDB, ('runs' | 'checkpoints' | 'chunks' | 'temp')[], 'versionchange'>;
+
+/** Before v2 a manifest record held `manifestSha256`, a SHA-256 hex string. */
+type WithV1Hash<T> = Omit<T, 'manifestChecksum'> & { manifestSha256?: string };
+
+function toV2Record<T extends { manifestChecksum: Checksum }>(record: WithV1Hash<T>): T {
+  const { manifestSha256, ...rest } = record;
+  return { ...rest, manifestChecksum: { algorithm: 'sha-256', value: manifestSha256 ?? '' } } as T;
+}
+
+/**
+ * v1 -> v2: every checkpoint record and temp manifest keeps its manifest and gets its SHA-256
+ * as `manifestChecksum`. Chunks and runs are not touched. Only IndexedDB requests, inside the
+ * upgrade transaction, so the rewrite is all or nothing.
+ */
+async function migrateManifestHashes(transaction: UpgradeTransaction): Promise<void> {
+  let checkpoint = await transaction.objectStore('checkpoints').openCursor();
+  while (checkpoint) {
+    await checkpoint.update(toV2Record(checkpoint.value as unknown as WithV1Hash<CheckpointRecord>));
+    checkpoint = await checkpoint.continue();
+  }
+  let temp = await transaction.objectStore('temp').openCursor();
+  while (temp) {
+    if (temp.value.part === 'manifest') await temp.update(toV2Record(temp.value as unknown as WithV1Hash<TempManifestRecord>));
+    temp = await temp.continue();
+  }
+}
+
+function abortQuietly(transaction: UpgradeTransaction): void {
+  try {
+    transaction.abort();
+  } catch {
+    // Already aborted by the failed request.
+  }
 }
 
 /** Every chunk of one committed checkpoint. */

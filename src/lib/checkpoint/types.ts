@@ -40,19 +40,25 @@ export interface TensorEntry {
   length: number;
 }
 
+/** A chunk in a format v2 manifest. */
 export interface ChunkEntry {
   /** Byte length of the chunk. */
+  size: number;
+  /** The chunk's checksum (the manifest's `checksumAlgorithm`), lowercase hex. */
+  checksum: string;
+}
+
+/** A chunk in a format v1 manifest: still loaded, verified and imported, never written. */
+export interface ChunkEntryV1 {
   size: number;
   /** SHA-256 of the chunk's bytes, lowercase hex. */
   sha256: string;
 }
 
-/** Self-describing header of one checkpoint. Everything but the tensor bytes. */
-export interface Manifest {
+/** Everything a manifest holds in both format versions. */
+interface ManifestCommon {
   /** Always MANIFEST_FORMAT; tells a checkpoint apart from anything else in the store. */
   format: string;
-  /** Layout version; a loader refuses versions it does not know. */
-  version: number;
   /** Checkpoint id, equal to the save id it had while in progress. */
   id: string;
   runId: string;
@@ -69,8 +75,24 @@ export interface Manifest {
   /** Sum of all tensor bytes (and of all chunk sizes). */
   totalBytes: number;
   tensors: TensorEntry[];
+}
+
+/** Self-describing header of one checkpoint, as written now: everything but the tensor bytes. */
+export interface ManifestV2 extends ManifestCommon {
+  /** Layout version; a loader refuses versions it does not know. */
+  version: 2;
+  /** The algorithm of every chunk's `checksum`. */
+  checksumAlgorithm: 'xxh64';
   chunks: ChunkEntry[];
 }
+
+/** Format v1 (SHA-256 per chunk), written until format v2; FORMAT.md describes both. */
+export interface ManifestV1 extends ManifestCommon {
+  version: 1;
+  chunks: ChunkEntryV1[];
+}
+
+export type Manifest = ManifestV1 | ManifestV2;
 
 /** One step of a save, reported in order: encode, write, verify, commit. */
 export interface SaveProgress {

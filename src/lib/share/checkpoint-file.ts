@@ -1,6 +1,6 @@
 /**
  * Checkpoint files: one .zip that both resumes training in the playground (checkpoint.json +
- * chunks, verified by SHA-256) and loads in stock TensorFlow.js (model.json + weights.bin).
+ * chunks, verified by their checksums) and loads in stock TensorFlow.js (model.json + weights.bin).
  * src/lib/checkpoint/FORMAT.md ("Checkpoint files") describes the layout.
  */
 import { strToU8, zipSync, type Zippable } from 'fflate';
@@ -137,7 +137,7 @@ Import this .zip in the playground to continue training exactly where it stopped
 
 checkpoint.json  The checkpoint header ("${manifest.format}", version ${manifest.version}): settings,
                  training state, metrics, a table of every tensor (name, dtype, shape, where
-                 its bytes are) and of every chunk (size and SHA-256), and the size and
+                 its bytes are) and of every chunk (size and xxh64 checksum), and the size and
                  SHA-256 of model.json and weights.bin.
 chunks/*.bin     The tensor bytes (float32/int32, little-endian) back to back, cut into
                  ${chunkCount} chunk(s) of at most ${manifest.chunkSize} bytes: chunks/0.bin, chunks/1.bin, ...

@@ -3,7 +3,8 @@
  * weight shapes) and only then turns it into a CheckpointInput for store.save().
  */
 import * as v from 'valibot';
-import { decodeTensors, findLayoutProblem, MANIFEST_FORMAT, MANIFEST_VERSION, sha256Hex } from '../checkpoint/codec.ts';
+import { checksumLabel } from '../checkpoint/checksum.ts';
+import { chunkChecksum, decodeTensors, findLayoutProblem, matchesChecksum, MANIFEST_FORMAT, MANIFEST_VERSION, READABLE_MANIFEST_VERSIONS } from '../checkpoint/codec.ts';
 import type { CheckpointInput, Manifest, TensorData } from '../checkpoint/types.ts';
 import { parseConfig, type TrainConfig } from '../engine/config.ts';
 import { ConfigError } from '../engine/errors.ts';
@@ -22,10 +23,10 @@ const text = v.pipe(v.string(), v.minLength(1));
 /**
  * The Manifest type as a schema, plus the record of the TensorFlow.js copy (absent in files
  * exported before it existed). Strict: a field this version does not write is refused.
+ * Version 1 files have a SHA-256 per chunk; version 2 names its algorithm (xxh64) once.
  */
-const FileManifestSchema = v.strictObject({
+const manifestEntries = {
   format: v.literal(MANIFEST_FORMAT),
-  version: v.literal(MANIFEST_VERSION),
   id: text,
   runId: text,
   runName: v.optional(v.string()),
@@ -42,9 +43,21 @@ const FileManifestSchema = v.strictObject({
   tensors: v.array(
     v.strictObject({ name: text, dtype: v.picklist(['float32', 'int32']), shape: v.array(count), chunk: count, offset: count, length: count }),
   ),
-  chunks: v.array(v.strictObject({ size: count, sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'Expected a lowercase SHA-256 hex digest')) })),
   layersModelFiles: v.optional(LayersFilesSchema),
-});
+};
+const FileManifestSchema = v.variant('version', [
+  v.strictObject({
+    ...manifestEntries,
+    version: v.literal(1),
+    chunks: v.array(v.strictObject({ size: count, sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'Expected a lowercase SHA-256 hex digest')) })),
+  }),
+  v.strictObject({
+    ...manifestEntries,
+    version: v.literal(2),
+    checksumAlgorithm: v.literal('xxh64'),
+    chunks: v.array(v.strictObject({ size: count, checksum: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'Expected a lowercase 16-digit xxh64 hex digest')) })),
+  }),
+]);
 
 export interface VerifiedCheckpoint {
   input: CheckpointInput;
@@ -102,12 +115,12 @@ function checkFormatMarker(json: unknown, where: string, zipName: string): void 
       `The file ${where} is not a playground checkpoint header (its "format" is not "${MANIFEST_FORMAT}"). Choose a .zip exported with the playground's Export button.`,
     );
   }
-  if (header.version !== MANIFEST_VERSION) {
+  if (!READABLE_MANIFEST_VERSIONS.includes(header.version as number)) {
     const version = JSON.stringify(header.version ?? null).slice(0, 20);
     const newer = typeof header.version === 'number' && header.version > MANIFEST_VERSION;
     throw new CheckpointFileError(
       'unknown-version',
-      `"${zipName}" holds a checkpoint of format version ${version}, but this playground reads only version ${MANIFEST_VERSION}. ` +
+      `"${zipName}" holds a checkpoint of format version ${version}, but this playground reads only versions ${READABLE_MANIFEST_VERSIONS.join(' and ')}. ` +
         (newer
           ? 'It was exported by a newer playground: reload the page to update the playground, then import it again.'
           : 'Export it again from the playground that made it.'),
@@ -115,7 +128,7 @@ function checkFormatMarker(json: unknown, where: string, zipName: string): void 
   }
 }
 
-/** Every chunk must be present, have the size the header lists and match its SHA-256. */
+/** Every chunk must be present, have the size the header lists and match its checksum. */
 async function verifyChunks(manifest: Manifest, entries: Map<string, Uint8Array>, zipName: string): Promise<Uint8Array[]> {
   const total = manifest.chunks.length;
   return Promise.all(
@@ -127,8 +140,10 @@ async function verifyChunks(manifest: Manifest, entries: Map<string, Uint8Array>
       if (bytes.length !== entry.size) {
         throw new CheckpointFileError('chunk-size', `The entry ${name} in "${zipName}" is ${bytes.length} bytes, but ${CHECKPOINT_ENTRY} lists ${entry.size}, ${damaged}`);
       }
-      if ((await sha256Hex(bytes as Uint8Array<ArrayBuffer>)) !== entry.sha256) {
-        throw new CheckpointFileError('hash-mismatch', `The entry ${name} (chunk ${i + 1} of ${total}) in "${zipName}" does not match its SHA-256, ${damaged}`);
+      const checksum = chunkChecksum(manifest, i);
+      if (!(await matchesChecksum(checksum, bytes))) {
+        const label = checksumLabel(checksum.algorithm);
+        throw new CheckpointFileError('hash-mismatch', `The entry ${name} (chunk ${i + 1} of ${total}) in "${zipName}" does not match its ${label}, ${damaged}`);
       }
       return bytes;
     }),

@@ -3,8 +3,9 @@
 // own sweep, so tests can see what a killed or failed save left behind.
 import {
   openPlaygroundDB,
-  sha256Hex,
-  manifestSha256,
+  chunkChecksum,
+  manifestChecksum,
+  matchesChecksum,
   type CheckpointInput,
   type PlaygroundDBConnection,
   type StoredBytes,
@@ -79,7 +80,7 @@ export interface StoreInspection {
 
 /**
  * Reads every store directly (no sweep) and checks the invariants a commit must keep:
- * each manifest has all its chunks and each chunk matches its SHA-256, no chunk lacks a
+ * each manifest has all its chunks and each chunk matches its checksum, no chunk lacks a
  * manifest, and every run pointer names a checkpoint of that run.
  */
 export async function inspectStore(dbName: string): Promise<StoreInspection> {
@@ -92,7 +93,8 @@ export async function inspectStore(dbName: string): Promise<StoreInspection> {
     const problems: string[] = [];
     const ids = new Set(checkpoints.map((c) => c.id));
     for (const c of checkpoints) {
-      if ((await manifestSha256(c.manifest)) !== c.manifestSha256) problems.push(`Checkpoint ${c.id} has a manifest that fails its SHA-256.`);
+      const manifestHash = await manifestChecksum(c.manifest, c.manifestChecksum.algorithm);
+      if (manifestHash.value !== c.manifestChecksum.value) problems.push(`Checkpoint ${c.id} has a manifest that fails its checksum.`);
       for (let i = 0; i < c.manifest.chunks.length; i++) {
         const record = await db.get('chunks', [c.id, i]);
         if (!record) {
@@ -100,7 +102,7 @@ export async function inspectStore(dbName: string): Promise<StoreInspection> {
           continue;
         }
         const bytes = new Uint8Array(await toArrayBuffer(record.data));
-        if ((await sha256Hex(bytes)) !== c.manifest.chunks[i].sha256) problems.push(`Checkpoint ${c.id} chunk ${i} fails its SHA-256.`);
+        if (!(await matchesChecksum(chunkChecksum(c.manifest, i), bytes))) problems.push(`Checkpoint ${c.id} chunk ${i} fails its checksum.`);
       }
     }
     for (const [id, index] of chunkKeys) {
