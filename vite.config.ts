@@ -5,6 +5,8 @@ import { VitePWA } from 'vite-plugin-pwa';
 /**
  * Only this origin may serve scripts, workers, data and connections. 'unsafe-inline' for
  * styles covers Svelte's style: directives and uPlot's inline positioning; no script is inline.
+ * No 'wasm-unsafe-eval': the checkpoint checksum (hash-wasm) compiles WebAssembly only in the
+ * training worker, which this page's <meta> policy does not reach (see checkpoint/FORMAT.md).
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -64,7 +66,7 @@ export default defineConfig({
   preview: { port: 4173 },
   optimizeDeps: {
     // Pre-bundle up front: discovering these mid-test would make Vite reload the page.
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb', 'uplot', 'valibot', 'fflate'],
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb', 'uplot', 'valibot', 'fflate', 'hash-wasm'],
   },
   test: {
     include: ['test/unit/**/*.test.ts'],
