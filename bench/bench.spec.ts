@@ -12,6 +12,7 @@ import { BENCH_BACKENDS, BENCH_MODELS, CHECKPOINT_SIZES_MIB, findProblems, forma
 import type { TrainBackendName } from './train-bench.ts';
 import { median } from './stats.ts';
 import { gzippedJavaScript, measureFrameGaps, measureSaveLatency, measureStartup } from './ui-bench.ts';
+import { firefoxFigures, runCheckpointBenchInFirefox } from './checkpoint-firefox.ts';
 
 const REPEATS = 5;
 const MNIST_URL = '/data/mnist.bin';
@@ -89,7 +90,7 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
       },
       { sizesMiB: [...CHECKPOINT_SIZES_MIB], repeats: REPEATS },
     );
-    for (const { sizeMiB, checkpoint, rawIndexedDB, tfjsIndexedDB } of result.sizes) {
+    for (const { sizeMiB, checkpoint, hashing, rawIndexedDB, tfjsIndexedDB } of result.sizes) {
       // The harness's save starts from values in memory; add step 1, the snapshot, on the CPU
       // backend where its tfjs model lives, so both sides read their weights from the same place.
       const snapshotMs = await page.evaluate((options) => window.lib.snapshotBench.snapshotMs(options), { sizeMiB, backend: 'cpu' as const, repeats: REPEATS });
@@ -115,9 +116,21 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
         [`${key}.snapshotMs`]: snapshotMs,
         [`${key}.restoreMs`]: restoreMs,
         [`${key}.webgpuSnapshotMs`]: webgpuSnapshotMs,
+        // The save's own hashing (encode and verify), timed alone, as a share of the whole save.
+        [`${key}.hashShare`]: hashing.hashMs / saveMs,
       });
     }
     details.checkpoint = result;
+  });
+
+  await phase('checkpoint in Firefox: the same comparison, reported as checkpoint.firefox.<MB>.…', async () => {
+    const run = await runCheckpointBenchInFirefox(new URL(HARNESS_PATH, baseURL).href, testInfo.outputPath('firefox-profile'), {
+      sizesMiB: [...CHECKPOINT_SIZES_MIB],
+      repeats: REPEATS,
+    });
+    if ('skipped' in run) console.log(`  ${run.skipped}`);
+    else Object.assign(figures, firefoxFigures(run.result));
+    details.checkpointFirefox = run;
   });
 
   await phase('save stall: a 16 MB save while training', async () => {

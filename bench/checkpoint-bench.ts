@@ -5,7 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { deleteDB, openDB } from 'idb';
 import {
+  checksumHex,
   commitSave,
+  CHECKSUM_ALGORITHM,
+  DEFAULT_CHUNK_SIZE,
   encodeCheckpoint,
   openCheckpointStore,
   verifyTemp,
@@ -58,7 +61,15 @@ export interface CheckpointBenchResult {
   comparisonMiB: number;
   chunkSizes: ({ chunkSize: number } & Throughput)[];
   storedBytes: ({ kind: StoredBytesKind; commitMs: number } & Throughput)[];
-  sizes: { sizeMiB: number; runs: number; checkpoint: Throughput; rawIndexedDB: Throughput; tfjsIndexedDB: TfjsThroughput }[];
+  sizes: { sizeMiB: number; runs: number; checkpoint: Throughput; hashing: HashTimes; rawIndexedDB: Throughput; tfjsIndexedDB: TfjsThroughput }[];
+}
+
+/** Milliseconds a save of these bytes spends hashing: every chunk once to encode and once to verify. */
+export interface HashTimes {
+  /** With the checksum saves use now (xxh64), median. */
+  hashMs: number;
+  /** With format v1's SHA-256, for comparison, median. */
+  sha256HashMs: number;
 }
 
 export async function runCheckpointBench(options: CheckpointBenchOptions = {}): Promise<CheckpointBenchResult> {
@@ -93,6 +104,7 @@ export async function runCheckpointBench(options: CheckpointBenchOptions = {}): 
       sizeMiB,
       runs,
       checkpoint: await checkpointThroughput(values, runs, {}),
+      hashing: await hashTimes(values, runs),
       rawIndexedDB: await rawThroughput(values, runs),
       tfjsIndexedDB: await tfjsThroughput(values, runs),
     };
@@ -153,6 +165,25 @@ async function checkpointThroughput(
   } finally {
     store.close();
   }
+}
+
+/** The hashing a save does (encode and verify each hash every chunk), timed alone. */
+async function hashTimes(values: Float32Array, repeats: number): Promise<HashTimes> {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const chunks: Uint8Array[] = [];
+  for (let start = 0; start < bytes.byteLength; start += DEFAULT_CHUNK_SIZE) chunks.push(bytes.subarray(start, start + DEFAULT_CHUNK_SIZE));
+  const timeWith = async (algorithm: 'sha-256' | typeof CHECKSUM_ALGORITHM) => {
+    const runs: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      runs.push(
+        await timed(`hashing with ${algorithm}`, async () => {
+          for (let pass = 0; pass < 2; pass++) for (const chunk of chunks) await checksumHex(algorithm, chunk);
+        }),
+      );
+    }
+    return median(runs);
+  };
+  return { hashMs: await timeWith(CHECKSUM_ALGORITHM), sha256HashMs: await timeWith('sha-256') };
 }
 
 /** Time of the commit transaction alone: the temp -> chunks copy this comparison is about. */

@@ -73,6 +73,7 @@ const GOALS: [RegExp, Goal][] = [
   [/^checkpoint\.\d+\.saveVsTfjsSave$/, atLeast(1.0)],
   [/^checkpoint\.\d+\.saveVsRawPut$/, atLeast(0.5)],
   [/^checkpoint\.\d+\.loadVsTfjsLoad$/, atLeast(1.0)],
+  [/^checkpoint\.\d+\.hashShare$/, atMost(0.1)],
   [/^ui\.maxFrameGapMs$/, below(50)],
   [/^ui\.saveStallSteps$/, atMost(1)],
   [/^ui\.saveLatencyRounds\.\w+$/, atMost(2)],
