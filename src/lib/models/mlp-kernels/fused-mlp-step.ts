@@ -79,8 +79,8 @@ export class FusedMlpStep {
     this.layout = layout;
     this.mode = options.mode ?? (stepWork(layout) <= SINGLE_WORKGROUP_WORK ? 'single' : 'phases');
     this.maxChunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(MAX_MASK_BYTES / (4 * Math.max(1, layout.maskSizePerStep)))));
-    const shader = mlpStepShader(layout, this.maxChunk);
-    this.#entries = this.mode === 'single' ? [shader.single] : shader.phases;
+    const shader = mlpStepShader(layout, this.maxChunk, this.mode);
+    this.#entries = shader.entries;
     const U = GPUBufferUsage;
     const stateSize = layout.paramCount * (1 + layout.slotCount);
     this.#chunkWords = new Uint32Array(this.maxChunk * (RECORD_WORDS + layout.batch));
@@ -91,7 +91,7 @@ export class FusedMlpStep {
       x: this.#buffer(trainX.byteLength, U.STORAGE | U.COPY_DST),
       y: this.#buffer(trainTargets.byteLength, U.STORAGE | U.COPY_DST),
       state: this.#buffer(stateSize * 4, U.STORAGE | U.COPY_DST | U.COPY_SRC),
-      scratch: this.#buffer(layout.scratchSize * 4, U.STORAGE),
+      scratch: this.#buffer(shader.scratchWords * 4, U.STORAGE),
       losses: this.#buffer(LOSS_RING * 4, U.STORAGE | U.COPY_SRC),
     };
     // Masks are allocated when a step first uses dropout; until then a placeholder is bound.

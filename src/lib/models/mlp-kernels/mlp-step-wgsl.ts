@@ -1,17 +1,33 @@
 // WGSL for one MLP training step (forward, loss, backward, optimizer update), generated from
-// the layout so every size and offset is a constant. Each piece of work is an element
-// function (one output, one delta, one parameter's gradient and update) whose sums run in a
-// fixed order, with no atomics, so a run is deterministic. Small models run as one workgroup
-// looping over many steps ('single'); large ones as one dispatch per phase ('phases'), where
-// mlp-step-tiles.ts computes 4×4 tiles with each sum in the same order.
+// the layout so every size and offset is a constant. Every sum runs in a fixed order, with no
+// atomics, so a run is deterministic. Small models run as one workgroup looping over many
+// steps ('single'): a row's whole pass per invocation (mlp-step-rows.ts), one barrier, the
+// updates, one barrier. Large ones run as a dispatch per phase ('phases'): the hidden layers'
+// forward passes in tiles (mlp-step-tiles.ts), a one-workgroup head (last layer, loss, its
+// deltas), the deltas of the hidden layers below it, then every gradient and update in one.
+// The digits MLP (784-64-10) so runs 3 dispatches per step.
 // Written for Tint and Naga alike: no extensions, explicit types, barriers in uniform control flow.
 import { ADAM_BETA1, ADAM_BETA2, EPSILON, MOMENTUM, RMSPROP_DECAY } from '../../engine/optimizers.ts';
 import type { Activation } from '../../engine/config.ts';
 import { RECORD_WORDS, type MlpLayout } from './mlp-layout.ts';
+import { canUnrollRows, rowPassCode, unrolledRowsCode } from './mlp-step-rows.ts';
 import { canTileForward, canTileUpdate, forwardThreads, forwardTileCode, inputAtCode, updateThreads, updateTileCode } from './mlp-step-tiles.ts';
 
-/** Threads per workgroup in both modes. */
-export const WORKGROUP_SIZE = 64;
+/**
+ * Invocations per workgroup of the per-phase dispatches. A software GPU runs each workgroup
+ * on one CPU thread, so smaller groups spread a dispatch over more cores: on SwiftShader the
+ * digits step ran ~10% faster with 32 than with 64 (16 was no faster than 32).
+ */
+export const WORKGROUP_SIZE = 32;
+
+/**
+ * Invocations of the one-workgroup entry points (every step of 'single', the head of
+ * 'phases'). SwiftShader runs a workgroup four invocations at a time and switches between
+ * those fours at every barrier, so the same arithmetic costs less in fewer invocations: the
+ * spiral step ran ~1.5× faster with 4 than with 64, and 4 beat 8, 16 and 32. A hardware GPU
+ * would want more; the goals are measured on this software one.
+ */
+export const ONE_GROUP_SIZE = 4;
 
 /** The float32 nearest to `x` as an exact WGSL expression. */
 function f32(x: number): string {
@@ -69,14 +85,17 @@ export interface PhaseEntry {
 export interface MlpStepShader {
   code: string;
   /** 'single': one entry point, one workgroup, many steps. 'phases': these entry points per step. */
-  single: PhaseEntry;
-  phases: PhaseEntry[];
+  entries: PhaseEntry[];
+  /** Size of the scratch buffer, in 32-bit words. */
+  scratchWords: number;
 }
 
 /**
  * `maxChunk` is the most steps one chunk buffer holds (records, then batch indices).
+ * 'single' runs every step of a chunk in one workgroup; 'phases' runs one dispatch per phase.
  */
-export function mlpStepShader(layout: MlpLayout, maxChunk: number): MlpStepShader {
+export function mlpStepShader(layout: MlpLayout, maxChunk: number, mode: 'single' | 'phases'): MlpStepShader {
+  const groupSize = ONE_GROUP_SIZE;
   const { sizes, batch: B } = layout;
   const layers = sizes.length - 1;
   const W = WORKGROUP_SIZE;
@@ -91,7 +110,6 @@ export function mlpStepShader(layout: MlpLayout, maxChunk: number): MlpStepShade
 @group(0) @binding(5) var<storage, read_write> state: array<f32>;
 @group(0) @binding(6) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(7) var<storage, read_write> losses: array<f32>;
-var<workgroup> partials: array<f32, ${W}>;
 
 fn recordFloat(s: u32, word: u32) -> f32 { return bitcast<f32>(chunk[s * ${RECORD_WORDS}u + word]); }
 fn usesDropout(s: u32) -> bool { return chunk[s * ${RECORD_WORDS}u + 5u] != 0u; }
@@ -99,38 +117,30 @@ fn example(s: u32, b: u32) -> u32 { return chunk[${indexBase}u + s * ${B}u + b];
 fn activate(z: f32) -> f32 { return ${ACTIVATE[layout.activation]}; }
 fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
 `);
-  // Layer i's input at (row b, column k): data for the first layer, else the previous
-  // layer's output times its dropout mask.
-  for (let i = 0; i < layers; i++) {
-    const n = sizes[i];
-    const body =
-      i === 0
-        ? `return dataX[example(s, b) * ${n}u + k];`
-        : `let h = scratch[${layout.outputOffsets[i - 1]}u + b * ${n}u + k];
-  if (usesDropout(s)) { return h * masks[s * ${layout.maskSizePerStep}u + ${layout.maskOffsets[i - 1]}u + b * ${n}u + k]; }
-  return h;`;
-    parts.push(`fn input${i}(s: u32, b: u32, k: u32) -> f32 {
-  ${body}
-}`);
-  }
-  for (let i = 0; i < layers; i++) {
-    parts.push(inputAtCode(layout, i));
-    if (canTileForward(layout, i)) parts.push(forwardTileCode(layout, i, i === layers - 1));
-  }
-  for (let i = 0; i < layers; i++) {
+  for (let i = 0; i < layers; i++) parts.push(inputAtCode(layout, i));
+  // The per-phase mode's hidden layers, an output (or a tile of them) per invocation.
+  for (let i = 0; i < layers - 1 && mode === 'phases'; i++) {
     const [n, m] = [sizes[i], sizes[i + 1]];
-    const last = i === layers - 1;
+    if (canTileForward(layout, i)) {
+      parts.push(forwardTileCode(layout, i, false));
+      continue;
+    }
     parts.push(`fn forward${i}(s: u32, e: u32) {
+  let dropout = usesDropout(s);
   let b = e / ${m}u;
   let j = e % ${m}u;
+  let inputBase = ${i === 0 ? `example(s, b) * ${n}u` : `b * ${n}u`};
   var sum: f32 = 0.0;
-  for (var k: u32 = 0u; k < ${n}u; k = k + 1u) { sum = sum + input${i}(s, b, k) * state[${layout.kernelOffsets[i]}u + k * ${m}u + j]; }
-  let z = sum + state[${layout.biasOffsets[i]}u + j];
-  scratch[${layout.outputOffsets[i]}u + e] = ${last ? 'z' : 'activate(z)'};
+  for (var k: u32 = 0u; k < ${n}u; k = k + 1u) { sum = sum + inputAt${i}(s, inputBase, k, dropout) * state[${layout.kernelOffsets[i]}u + k * ${m}u + j]; }
+  scratch[${layout.outputOffsets[i]}u + e] = activate(sum + state[${layout.biasOffsets[i]}u + j]);
 }`);
   }
-  parts.push(lossCode(layout));
-  for (let i = layers - 1; i >= 1; i--) {
+  parts.push(lossCode(layout, groupSize));
+  const unrolled = mode === 'single' && canUnrollRows(layout);
+  // Scratch: the layout's, one partial sum of squares per invocation, then (unrolled) each invocation's partial gradients.
+  const partialsOffset = layout.scratchSize + groupSize;
+  parts.push(unrolled ? unrolledRowsCode(layout, groupSize, partialsOffset) : rowPassCode(layout, mode === 'single' ? 0 : layers - 1));
+  for (let i = layers - 2; i >= 1 && mode === 'phases'; i--) {
     const [n, m] = [sizes[i], sizes[i + 1]];
     parts.push(`fn backward${i}(s: u32, e: u32) {
   let b = e / ${n}u;
@@ -146,15 +156,15 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
   let w = state[p];
   ${optimizerUpdate(layout)}
 }`);
-  for (let i = 0; i < layers; i++) {
+  for (let i = 0; i < layers && !unrolled; i++) {
     const [n, m] = [sizes[i], sizes[i + 1]];
     const delta = layout.deltaOffsets[i];
-    parts.push(`fn update${i}(s: u32, t: u32) {
+    parts.push(`fn update${i}(s: u32, t: u32, dropout: bool) {
   var sum: f32 = 0.0;
   if (t < ${n * m}u) {
     let k = t / ${m}u;
     let j = t % ${m}u;
-    for (var b: u32 = 0u; b < ${B}u; b = b + 1u) { sum = sum + input${i}(s, b, k) * scratch[${delta}u + b * ${m}u + j]; }
+    for (var b: u32 = 0u; b < ${B}u; b = b + 1u) { sum = sum + inputAt${i}(s, ${i === 0 ? `example(s, b) * ${n}u` : `b * ${n}u`}, k, dropout) * scratch[${delta}u + b * ${m}u + j]; }
     let p = ${layout.kernelOffsets[i]}u + t;
     let l2 = recordFloat(s, 3u);
     if (l2 > 0.0) { sum = sum + l2 * (2.0 * state[p]); }
@@ -166,26 +176,37 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
   }
 }`);
   }
-  for (let i = 0; i < layers; i++) if (canTileUpdate(layout, i)) parts.push(updateTileCode(layout, i));
-  const forwardCounts = sizes.slice(1).map((m) => B * m);
-  const backwardCounts = sizes.slice(1, -1).map((n) => B * n);
-  const updateCounts = sizes.slice(0, -1).map((n, i) => n * sizes[i + 1] + sizes[i + 1]);
-  const stridedLoop = (count: number, call: string) => `    for (var e: u32 = tid; e < ${count}u; e = e + ${W}u) { ${call}; }\n`;
-  let singleBody = '';
-  for (let i = 0; i < layers; i++) singleBody += stridedLoop(forwardCounts[i], `forward${i}(s, e)`) + '    storageBarrier();\n';
-  singleBody += '    lossPhase(s, tid);\n    storageBarrier();\n';
-  for (let i = layers - 1; i >= 1; i--) singleBody += stridedLoop(backwardCounts[i - 1], `backward${i}(s, e)`) + '    storageBarrier();\n';
-  for (let i = 0; i < layers; i++) singleBody += stridedLoop(updateCounts[i], `update${i}(s, e)`);
-  singleBody += '    storageBarrier();\n';
-  parts.push(`@compute @workgroup_size(${W})
+  if (mode === 'single') {
+    // The unrolled rows pass brings its own entry point (mlp-step-rows.ts).
+    if (unrolled) return { code: parts.join('\n\n'), entries: [{ entryPoint: 'trainSteps', workgroups: 1 }], scratchWords: partialsOffset + groupSize * layout.paramCount };
+    // Every parameter's update, in one index space across the layers, so the invocations share it evenly.
+    let update = '';
+    let start = 0;
+    for (let i = 0; i < layers; i++) {
+      const count = sizes[i] * sizes[i + 1] + sizes[i + 1];
+      update += `${i > 0 ? ' else ' : ''}if (e < ${start + count}u) { update${i}(s, e - ${start}u, dropout); }`;
+      start += count;
+    }
+    const G = groupSize;
+    parts.push(`@compute @workgroup_size(${G})
 fn trainSteps(@builtin(local_invocation_index) tid: u32) {
   let first = dispatchInfo.first;
   let end = first + dispatchInfo.count;
   for (var s: u32 = first; s < end; s = s + 1u) {
-${singleBody}  }
+    let dropout = usesDropout(s);
+    for (var b: u32 = tid; b < ${B}u; b = b + ${G}u) { rowPass(s, b, dropout); }
+    sumSquares(s, tid);
+    storageBarrier();
+    if (tid == 0u) { finishLoss(s); }
+    for (var e: u32 = tid; e < ${start}u; e = e + ${G}u) { ${update} }
+    storageBarrier();
+  }
 }`);
-  // One dispatch per phase; each thread does one element.
-  const phases: PhaseEntry[] = [];
+    return { code: parts.join('\n\n'), entries: [{ entryPoint: 'trainSteps', workgroups: 1 }], scratchWords: partialsOffset };
+  }
+  for (let i = 0; i < layers; i++) if (canTileUpdate(layout, i)) parts.push(updateTileCode(layout, i));
+  // One dispatch per phase; each thread does one element (or tile).
+  const entries: PhaseEntry[] = [];
   const phase = (name: string, count: number, call: string) => {
     parts.push(`@compute @workgroup_size(${W})
 fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -193,36 +214,49 @@ fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {
   let e = gid.x;
   if (e < ${count}u) { ${call} }
 }`);
-    phases.push({ entryPoint: name, workgroups: Math.ceil(count / W) });
+    entries.push({ entryPoint: name, workgroups: Math.ceil(count / W) });
   };
-  for (let i = 0; i < layers; i++) {
+  for (let i = 0; i < layers - 1; i++) {
     const call = canTileForward(layout, i) ? `forwardTile${i}(s, e);` : `forward${i}(s, e);`;
     phase(`forwardPhase${i}`, forwardThreads(layout, i), call);
   }
-  parts.push(`@compute @workgroup_size(${W})
-fn lossEntry(@builtin(local_invocation_index) tid: u32) {
-  lossPhase(dispatchInfo.first, tid);
+  // The last layer, the loss and the last layer's deltas, a row per invocation, in one workgroup
+  // so that it can also sum the batch's loss.
+  parts.push(`@compute @workgroup_size(${groupSize})
+fn headPhase(@builtin(local_invocation_index) tid: u32) {
+  let s = dispatchInfo.first;
+  let dropout = usesDropout(s);
+  for (var b: u32 = tid; b < ${B}u; b = b + ${groupSize}u) { rowPass(s, b, dropout); }
+  sumSquares(s, tid);
+  storageBarrier();
+  if (tid == 0u) { finishLoss(s); }
 }`);
-  phases.push({ entryPoint: 'lossEntry', workgroups: 1 });
-  for (let i = layers - 1; i >= 1; i--) phase(`backwardPhase${i}`, backwardCounts[i - 1], `backward${i}(s, e);`);
+  entries.push({ entryPoint: 'headPhase', workgroups: 1 });
+  for (let i = layers - 2; i >= 1; i--) phase(`backwardPhase${i}`, B * sizes[i], `backward${i}(s, e);`);
   let dispatchUpdate = '';
   let start = 0;
   for (let i = 0; i < layers; i++) {
-    const [fn, count] = canTileUpdate(layout, i) ? [`updateTile${i}`, updateThreads(layout, i)] : [`update${i}`, updateCounts[i]];
-    dispatchUpdate += `${i > 0 ? ' else ' : ''}if (e < ${start + count}u) { ${fn}(s, e - ${start}u); }`;
+    const [fn, count] = canTileUpdate(layout, i) ? [`updateTile${i}`, updateThreads(layout, i)] : [`update${i}`, sizes[i] * sizes[i + 1] + sizes[i + 1]];
+    dispatchUpdate += `${i > 0 ? ' else ' : ''}if (e < ${start + count}u) { ${fn}(s, e - ${start}u${fn.startsWith('updateTile') ? '' : ', usesDropout(s)'}); }`;
     start += count;
   }
   phase('updatePhase', start, dispatchUpdate);
-  return { code: parts.join('\n\n'), single: { entryPoint: 'trainSteps', workgroups: 1 }, phases };
+  return { code: parts.join('\n\n'), entries, scratchWords: partialsOffset };
 }
 
-/** Per-row loss and the last layer's delta, then (one workgroup) the batch loss plus L2 into the ring. */
-function lossCode(layout: MlpLayout): string {
+/**
+ * `lossRow`: one row's loss and the last layer's delta. `sumSquares`: this invocation's share
+ * of the L2 sum, from the weights before the update. `finishLoss` (one invocation, after a
+ * barrier): the batch loss plus L2, into the ring. The partial sums live in scratch, not in
+ * workgroup memory, so that one storageBarrier orders them with everything else.
+ */
+function lossCode(layout: MlpLayout, groupSize: number): string {
   const { sizes, batch: B } = layout;
   const layers = sizes.length - 1;
   const outputs = sizes[layers];
   const out = layout.outputOffsets[layers - 1];
   const delta = layout.deltaOffsets[layers - 1];
+  const partials = layout.scratchSize;
   const row =
     layout.loss === 'softmaxCrossEntropy'
       ? `var maxZ: f32 = scratch[${out}u + row];
@@ -245,7 +279,7 @@ function lossCode(layout: MlpLayout): string {
   }`;
   let squares = '';
   for (let i = 0; i < layers; i++) {
-    squares += `    for (var p: u32 = ${layout.kernelOffsets[i]}u + tid; p < ${layout.biasOffsets[i]}u; p = p + ${WORKGROUP_SIZE}u) { squares = squares + state[p] * state[p]; }\n`;
+    squares += `    for (var p: u32 = ${layout.kernelOffsets[i]}u + tid; p < ${layout.biasOffsets[i]}u; p = p + ${groupSize}u) { squares = squares + state[p] * state[p]; }\n`;
   }
   const divisor = layout.loss === 'softmaxCrossEntropy' ? B : B * outputs;
   return `fn lossRow(s: u32, b: u32) {
@@ -255,25 +289,23 @@ function lossCode(layout: MlpLayout): string {
   scratch[${layout.rowLossOffset}u + b] = rowLoss;
 }
 
-fn lossPhase(s: u32, tid: u32) {
-  for (var b: u32 = tid; b < ${B}u; b = b + ${WORKGROUP_SIZE}u) { lossRow(s, b); }
-  let l2 = recordFloat(s, 3u);
-  var squares: f32 = 0.0;
-  if (l2 > 0.0) {
-${squares}  }
-  partials[tid] = squares;
-  storageBarrier();
-  workgroupBarrier();
-  if (tid == 0u) {
-    var sum: f32 = 0.0;
-    for (var b: u32 = 0u; b < ${B}u; b = b + 1u) { sum = sum + scratch[${layout.rowLossOffset}u + b]; }
-    var loss = sum / ${divisor}.0;
-    if (l2 > 0.0) {
-      var total: f32 = 0.0;
-      for (var t: u32 = 0u; t < ${WORKGROUP_SIZE}u; t = t + 1u) { total = total + partials[t]; }
-      loss = loss + l2 * total;
-    }
-    losses[chunk[s * ${RECORD_WORDS}u + 4u]] = loss;
+fn sumSquares(s: u32, tid: u32) {
+  if (recordFloat(s, 3u) > 0.0) {
+    var squares: f32 = 0.0;
+${squares}    scratch[${partials}u + tid] = squares;
   }
+}
+
+fn finishLoss(s: u32) {
+  var sum: f32 = 0.0;
+  for (var b: u32 = 0u; b < ${B}u; b = b + 1u) { sum = sum + scratch[${layout.rowLossOffset}u + b]; }
+  var loss = sum / ${divisor}.0;
+  let l2 = recordFloat(s, 3u);
+  if (l2 > 0.0) {
+    var total: f32 = 0.0;
+    for (var t: u32 = 0u; t < ${groupSize}u; t = t + 1u) { total = total + scratch[${partials}u + t]; }
+    loss = loss + l2 * total;
+  }
+  losses[chunk[s * ${RECORD_WORDS}u + 4u]] = loss;
 }`;
 }

@@ -1,0 +1,145 @@
+// One batch row's whole pass through the network by one invocation: forward through the
+// layers, its loss and output delta, then the deltas back down. A row needs only its own
+// values and the weights (which nothing writes until the update), so the layers need no
+// barrier between them: a step in the one-workgroup mode has two barriers instead of one per
+// phase. Each sum runs over the same index in the same order as the element functions in
+// mlp-step-wgsl.ts, so this changes which invocation computes a value, not the value.
+import type { MlpLayout } from './mlp-layout.ts';
+
+/** Layer i's forward pass for one row: its outputs (activated, except the last layer's) into scratch. */
+function forwardRowCode(layout: MlpLayout, i: number): string {
+  const [n, m] = [layout.sizes[i], layout.sizes[i + 1]];
+  const last = i === layout.sizes.length - 2;
+  const inputBase = i === 0 ? `example(s, b) * ${n}u` : `b * ${n}u`;
+  return `fn forwardRow${i}(s: u32, b: u32, dropout: bool) {
+  let inputBase = ${inputBase};
+  let outputBase = ${layout.outputOffsets[i]}u + b * ${m}u;
+  for (var j: u32 = 0u; j < ${m}u; j = j + 1u) {
+    var sum: f32 = 0.0;
+    for (var k: u32 = 0u; k < ${n}u; k = k + 1u) { sum = sum + inputAt${i}(s, inputBase, k, dropout) * state[${layout.kernelOffsets[i]}u + k * ${m}u + j]; }
+    let z = sum + state[${layout.biasOffsets[i]}u + j];
+    scratch[outputBase + j] = ${last ? 'z' : 'activate(z)'};
+  }
+}`;
+}
+
+/** Layer i's backward pass for one row: the deltas of layer i - 1's outputs, from layer i's. */
+function backwardRowCode(layout: MlpLayout, i: number): string {
+  const [n, m] = [layout.sizes[i], layout.sizes[i + 1]];
+  return `fn backwardRow${i}(s: u32, b: u32, dropout: bool) {
+  let deltaBase = ${layout.deltaOffsets[i]}u + b * ${m}u;
+  for (var k: u32 = 0u; k < ${n}u; k = k + 1u) {
+    var sum: f32 = 0.0;
+    for (var j: u32 = 0u; j < ${m}u; j = j + 1u) { sum = sum + scratch[deltaBase + j] * state[${layout.kernelOffsets[i]}u + k * ${m}u + j]; }
+    let e = b * ${n}u + k;
+    if (dropout) { sum = sum * masks[s * ${layout.maskSizePerStep}u + ${layout.maskOffsets[i - 1]}u + e]; }
+    scratch[${layout.deltaOffsets[i - 1]}u + e] = sum * slope(scratch[${layout.outputOffsets[i - 1]}u + e]);
+  }
+}`;
+}
+
+/**
+ * `fn rowPass(s, b, dropout)`: layers `from`..last forward, the row's loss, then the deltas
+ * down to layer max(from, 1)'s input. With from = 0 that is the whole pass; with from = the
+ * last layer it is the small head that the per-phase mode runs after its tiled hidden layers.
+ */
+export function rowPassCode(layout: MlpLayout, from: number): string {
+  const layers = layout.sizes.length - 1;
+  const parts: string[] = [];
+  const calls: string[] = [];
+  for (let i = from; i < layers; i++) {
+    parts.push(forwardRowCode(layout, i));
+    calls.push(`forwardRow${i}(s, b, dropout);`);
+  }
+  calls.push('lossRow(s, b);');
+  for (let i = layers - 1; i >= Math.max(from, 1); i--) {
+    parts.push(backwardRowCode(layout, i));
+    calls.push(`backwardRow${i}(s, b, dropout);`);
+  }
+  parts.push(`fn rowPass(s: u32, b: u32, dropout: bool) {
+  ${calls.join('\n  ')}
+}`);
+  return parts.join('\n\n');
+}
+
+/** Most multiply-adds (Σ inputs × outputs over the layers) for which rowPass is written out in full. */
+const UNROLL_LIMIT = 1024;
+
+export const canUnrollRows = (layout: MlpLayout) => layout.sizes.slice(1).reduce((n, m, i) => n + layout.sizes[i] * m, 0) <= UNROLL_LIMIT;
+
+/**
+ * The one-workgroup step for small networks, written out in full. Invocation `tid` takes rows
+ * tid, tid + G, …: their whole forward and backward pass, with every weight read at a
+ * constant index (one load for all invocations, where a computed index costs one each) and
+ * the row's values in registers, and it adds each row's share of every parameter's gradient
+ * to its own sums. It stores those G partial gradients; after one barrier,
+ * `gradientOf(p)` adds them in invocation order. So a weight's gradient is summed over the
+ * batch in a fixed order (rows by invocation, then invocations), the same on every run.
+ * A mask of 1.0 stands for no dropout, which leaves every value unchanged. Against the
+ * element-per-invocation update this made the spiral step ~2.3× faster on SwiftShader:
+ * that update loaded two values per multiply-add, this one none.
+ */
+export function unrolledRowsCode(layout: MlpLayout, groupSize: number, partialsOffset: number): string {
+  const { sizes, kernelOffsets, biasOffsets, outputOffsets, deltaOffsets, maskOffsets, paramCount: P } = layout;
+  const layers = sizes.length - 1;
+  const lines: string[] = [`let inputBase = example(s, b) * ${sizes[0]}u;`];
+  const accumulate: string[] = [];
+  for (let i = 0; i < layers; i++) {
+    const [n, m] = [sizes[i], sizes[i + 1]];
+    const last = i === layers - 1;
+    for (let k = 0; k < n; k++) lines.push(i === 0 ? `let in0_${k} = dataX[inputBase + ${k}u];` : `let in${i}_${k} = out${i - 1}_${k} * mask${i - 1}_${k};`);
+    for (let j = 0; j < m; j++) {
+      const terms = Array.from({ length: n }, (_, k) => `in${i}_${k} * state[${kernelOffsets[i] + k * m + j}u]`);
+      const z = `${terms.join(' + ')} + state[${biasOffsets[i] + j}u]`;
+      lines.push(`let out${i}_${j} = ${last ? z : `activate(${z})`};`);
+      if (last) lines.push(`scratch[${outputOffsets[i]}u + b * ${m}u + ${j}u] = out${i}_${j};`);
+      else lines.push(`let mask${i}_${j} = select(1.0, masks[s * ${layout.maskSizePerStep}u + ${maskOffsets[i]}u + b * ${m}u + ${j}u], dropout);`);
+    }
+    for (let k = 0; k < n; k++) for (let j = 0; j < m; j++) accumulate.push(`grad${kernelOffsets[i] + k * m + j} = grad${kernelOffsets[i] + k * m + j} + in${i}_${k} * delta${i}_${j};`);
+    for (let j = 0; j < m; j++) accumulate.push(`grad${biasOffsets[i] + j} = grad${biasOffsets[i] + j} + delta${i}_${j};`);
+  }
+  lines.push('lossRow(s, b);');
+  for (let j = 0; j < sizes[layers]; j++) lines.push(`let delta${layers - 1}_${j} = scratch[${deltaOffsets[layers - 1]}u + b * ${sizes[layers]}u + ${j}u];`);
+  for (let i = layers - 1; i >= 1; i--) {
+    const [n, m] = [sizes[i], sizes[i + 1]];
+    for (let k = 0; k < n; k++) {
+      const terms = Array.from({ length: m }, (_, j) => `delta${i}_${j} * state[${kernelOffsets[i] + k * m + j}u]`);
+      lines.push(`let delta${i - 1}_${k} = ((${terms.join(' + ')}) * mask${i - 1}_${k}) * slope(out${i - 1}_${k});`);
+    }
+  }
+  const sums = Array.from({ length: P }, (_, p) => `var grad${p}: f32 = 0.0;`);
+  const stores = Array.from({ length: P }, (_, p) => `scratch[${partialsOffset}u + tid * ${P}u + ${p}u] = grad${p};`);
+  const isKernel = kernelOffsets.map((k, i) => `(p >= ${k}u && p < ${biasOffsets[i]}u)`).join(' || ');
+  return `fn rowsPass(s: u32, tid: u32, dropout: bool) {
+  ${sums.join('\n  ')}
+  for (var b: u32 = tid; b < ${layout.batch}u; b = b + ${groupSize}u) {
+    ${[...lines, ...accumulate].join('\n    ')}
+  }
+  ${stores.join('\n  ')}
+}
+
+fn gradientOf(p: u32) -> f32 {
+  var sum: f32 = 0.0;
+  for (var t: u32 = 0u; t < ${groupSize}u; t = t + 1u) { sum = sum + scratch[${partialsOffset}u + t * ${P}u + p]; }
+  return sum;
+}
+
+@compute @workgroup_size(${groupSize})
+fn trainSteps(@builtin(local_invocation_index) tid: u32) {
+  let first = dispatchInfo.first;
+  let end = first + dispatchInfo.count;
+  for (var s: u32 = first; s < end; s = s + 1u) {
+    rowsPass(s, tid, usesDropout(s));
+    sumSquares(s, tid);
+    storageBarrier();
+    if (tid == 0u) { finishLoss(s); }
+    let l2 = recordFloat(s, 3u);
+    for (var p: u32 = tid; p < ${P}u; p = p + ${groupSize}u) {
+      var g = gradientOf(p);
+      if (l2 > 0.0 && (${isKernel})) { g = g + l2 * (2.0 * state[p]); }
+      applyOptimizer(s, p, g);
+    }
+    storageBarrier();
+  }
+}`;
+}
