@@ -58,7 +58,7 @@ test('six bad files each get a clear message and leave the store unchanged', asy
     ['a truncated file', 'cut.zip', zip.subarray(0, Math.floor(zip.length / 2)), /is incomplete or damaged.*get the file again\.$/],
     ['a file that is not a zip', 'notes.txt', strToU8('these are my notes, not a checkpoint'), /is neither a \.zip archive nor a model\.json\./],
     ['a hash mismatch', 'flipped.zip', rezip(zip, (e) => (e['chunks/0.bin'][100] ^= 0xff)), /does not match its xxh64 checksum, so the file is damaged\./],
-    ['an unknown version', 'future.zip', editManifest(zip, (m) => (m.version = 99)), /format version 99, but this playground reads only version 1\./],
+    ['an unknown version', 'future.zip', editManifest(zip, (m) => (m.version = 99)), /format version 99, but this playground reads only versions 1 and 2\./],
     ['an oversized file', 'huge.zip', claimHugeEntries(zip), /unpacks to 4\.0 GB, more than the .+ one file may have, so the import was stopped\./],
     ['a wrong model shape', 'reshaped.zip', editManifest(zip, (m) => (m.config.hidden = [16, 12])), /needs float32 of shape \[16, 12\].*cannot be imported/],
   ];
