@@ -8,6 +8,7 @@ import { ADAM_BETA1, ADAM_BETA2 } from '../../engine/optimizers.ts';
 import { fillDropoutMask } from './dropout-masks.ts';
 import { RECORD_WORDS, stepWork, writeRecord, type MlpLayout } from './mlp-layout.ts';
 import { mlpStepShader, type PhaseEntry } from './mlp-step-wgsl.ts';
+import { canUnrollRows } from './mlp-step-rows.ts';
 import { paramRanges } from './fused-optimizer-state.ts';
 
 /** Most steps in one submit; bounds the latency of a pause and the size of the chunk buffers. */
@@ -16,7 +17,7 @@ export const MAX_CHUNK = 64;
 const MAX_MASK_BYTES = 32 * 2 ** 20;
 /** Losses kept on the device between readbacks; the app reads every 64 steps at most. */
 export const LOSS_RING = 65536;
-/** Below this many multiply-adds per step one workgroup is faster than a dispatch per phase. */
+/** Below this many multiply-adds per step one workgroup is faster than a dispatch per phase (if the network is small enough to write out; see canUnrollRows). */
 const SINGLE_WORKGROUP_WORK = 400_000;
 /** Dynamic uniform offsets must be multiples of this (WebGPU's default minimum). */
 const UNIFORM_STRIDE = 256;
@@ -77,7 +78,7 @@ export class FusedMlpStep {
   constructor(device: GPUDevice, layout: MlpLayout, trainX: Float32Array, trainTargets: Float32Array, options: { mode?: 'single' | 'phases' } = {}) {
     this.#device = device;
     this.layout = layout;
-    this.mode = options.mode ?? (stepWork(layout) <= SINGLE_WORKGROUP_WORK ? 'single' : 'phases');
+    this.mode = options.mode ?? (stepWork(layout) <= SINGLE_WORKGROUP_WORK && canUnrollRows(layout) ? 'single' : 'phases');
     this.maxChunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(MAX_MASK_BYTES / (4 * Math.max(1, layout.maskSizePerStep)))));
     const shader = mlpStepShader(layout, this.maxChunk, this.mode);
     this.#entries = shader.entries;

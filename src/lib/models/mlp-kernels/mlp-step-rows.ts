@@ -1,9 +1,7 @@
-// One batch row's whole pass through the network by one invocation: forward through the
-// layers, its loss and output delta, then the deltas back down. A row needs only its own
-// values and the weights (which nothing writes until the update), so the layers need no
-// barrier between them: a step in the one-workgroup mode has two barriers instead of one per
-// phase. Each sum runs over the same index in the same order as the element functions in
-// mlp-step-wgsl.ts, so this changes which invocation computes a value, not the value.
+// A batch row's pass by one invocation. A row needs only its own values and the weights
+// (which nothing writes until the update), so its layers need no barrier between them.
+// The one-workgroup mode runs every row's whole pass this way, written out in full, and
+// has two barriers per step; the per-phase mode runs the last layer and the loss this way.
 import type { MlpLayout } from './mlp-layout.ts';
 
 /** Layer i's forward pass for one row: its outputs (activated, except the last layer's) into scratch. */
@@ -39,31 +37,26 @@ function backwardRowCode(layout: MlpLayout, i: number): string {
 }
 
 /**
- * `fn rowPass(s, b, dropout)`: layers `from`..last forward, the row's loss, then the deltas
- * down to layer max(from, 1)'s input. With from = 0 that is the whole pass; with from = the
- * last layer it is the small head that the per-phase mode runs after its tiled hidden layers.
+ * `fn headRow(s, b, dropout)`: the last layer's forward pass for row b, the row's loss, then
+ * (when there is a hidden layer) the deltas of the last hidden layer's outputs. The
+ * per-phase mode runs it after its tiled hidden layers.
  */
-export function rowPassCode(layout: MlpLayout, from: number): string {
-  const layers = layout.sizes.length - 1;
-  const parts: string[] = [];
-  const calls: string[] = [];
-  for (let i = from; i < layers; i++) {
-    parts.push(forwardRowCode(layout, i));
-    calls.push(`forwardRow${i}(s, b, dropout);`);
+export function headRowCode(layout: MlpLayout): string {
+  const last = layout.sizes.length - 2;
+  const parts = [forwardRowCode(layout, last)];
+  const calls = [`forwardRow${last}(s, b, dropout);`, 'lossRow(s, b);'];
+  if (last >= 1) {
+    parts.push(backwardRowCode(layout, last));
+    calls.push(`backwardRow${last}(s, b, dropout);`);
   }
-  calls.push('lossRow(s, b);');
-  for (let i = layers - 1; i >= Math.max(from, 1); i--) {
-    parts.push(backwardRowCode(layout, i));
-    calls.push(`backwardRow${i}(s, b, dropout);`);
-  }
-  parts.push(`fn rowPass(s: u32, b: u32, dropout: bool) {
+  parts.push(`fn headRow(s: u32, b: u32, dropout: bool) {
   ${calls.join('\n  ')}
 }`);
   return parts.join('\n\n');
 }
 
-/** Most multiply-adds (Σ inputs × outputs over the layers) for which rowPass is written out in full. */
-const UNROLL_LIMIT = 1024;
+/** Most weights (Σ inputs × outputs over the layers) of a network whose one-workgroup step is written out in full. */
+export const UNROLL_LIMIT = 1024;
 
 export const canUnrollRows = (layout: MlpLayout) => layout.sizes.slice(1).reduce((n, m, i) => n + layout.sizes[i] * m, 0) <= UNROLL_LIMIT;
 

@@ -10,7 +10,7 @@
 import { ADAM_BETA1, ADAM_BETA2, EPSILON, MOMENTUM, RMSPROP_DECAY } from '../../engine/optimizers.ts';
 import type { Activation } from '../../engine/config.ts';
 import { RECORD_WORDS, type MlpLayout } from './mlp-layout.ts';
-import { canUnrollRows, rowPassCode, unrolledRowsCode } from './mlp-step-rows.ts';
+import { canUnrollRows, headRowCode, UNROLL_LIMIT, unrolledRowsCode } from './mlp-step-rows.ts';
 import { canTileForward, canTileUpdate, forwardThreads, forwardTileCode, inputAtCode, updateThreads, updateTileCode } from './mlp-step-tiles.ts';
 
 /**
@@ -24,7 +24,7 @@ export const WORKGROUP_SIZE = 32;
  * Invocations of the one-workgroup entry points (every step of 'single', the head of
  * 'phases'). SwiftShader runs a workgroup four invocations at a time and switches between
  * those fours at every barrier, so the same arithmetic costs less in fewer invocations: the
- * spiral step ran ~1.5× faster with 4 than with 64, and 4 beat 8, 16 and 32. A hardware GPU
+ * spiral step ran ~1.4× faster with 4 than with 64 (8 alike, 16 and 32 in between). A hardware GPU
  * would want more; the goals are measured on this software one.
  */
 export const ONE_GROUP_SIZE = 4;
@@ -117,9 +117,22 @@ fn example(s: u32, b: u32) -> u32 { return chunk[${indexBase}u + s * ${B}u + b];
 fn activate(z: f32) -> f32 { return ${ACTIVATE[layout.activation]}; }
 fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
 `);
+  parts.push(lossCode(layout, groupSize));
+  parts.push(`fn applyOptimizer(s: u32, p: u32, g: f32) {
+  let lr = recordFloat(s, 0u);
+  let w = state[p];
+  ${optimizerUpdate(layout)}
+}`);
+  // Scratch: the layout's, one partial sum of squares per invocation, then ('single') each invocation's partial gradients.
+  const partialsOffset = layout.scratchSize + groupSize;
+  if (mode === 'single') {
+    if (!canUnrollRows(layout)) throw new Error(`The one-workgroup fused step covers networks of at most ${UNROLL_LIMIT} weights (inputs × outputs over the layers); this one has more, so run it per phase.`);
+    parts.push(unrolledRowsCode(layout, groupSize, partialsOffset));
+    return { code: parts.join('\n\n'), entries: [{ entryPoint: 'trainSteps', workgroups: 1 }], scratchWords: partialsOffset + groupSize * layout.paramCount };
+  }
   for (let i = 0; i < layers; i++) parts.push(inputAtCode(layout, i));
   // The per-phase mode's hidden layers, an output (or a tile of them) per invocation.
-  for (let i = 0; i < layers - 1 && mode === 'phases'; i++) {
+  for (let i = 0; i < layers - 1; i++) {
     const [n, m] = [sizes[i], sizes[i + 1]];
     if (canTileForward(layout, i)) {
       parts.push(forwardTileCode(layout, i, false));
@@ -135,12 +148,8 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
   scratch[${layout.outputOffsets[i]}u + e] = activate(sum + state[${layout.biasOffsets[i]}u + j]);
 }`);
   }
-  parts.push(lossCode(layout, groupSize));
-  const unrolled = mode === 'single' && canUnrollRows(layout);
-  // Scratch: the layout's, one partial sum of squares per invocation, then (unrolled) each invocation's partial gradients.
-  const partialsOffset = layout.scratchSize + groupSize;
-  parts.push(unrolled ? unrolledRowsCode(layout, groupSize, partialsOffset) : rowPassCode(layout, mode === 'single' ? 0 : layers - 1));
-  for (let i = layers - 2; i >= 1 && mode === 'phases'; i--) {
+  parts.push(headRowCode(layout));
+  for (let i = layers - 2; i >= 1; i--) {
     const [n, m] = [sizes[i], sizes[i + 1]];
     parts.push(`fn backward${i}(s: u32, e: u32) {
   let b = e / ${n}u;
@@ -151,12 +160,7 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
   scratch[${layout.deltaOffsets[i - 1]}u + e] = sum * slope(scratch[${layout.outputOffsets[i - 1]}u + e]);
 }`);
   }
-  parts.push(`fn applyOptimizer(s: u32, p: u32, g: f32) {
-  let lr = recordFloat(s, 0u);
-  let w = state[p];
-  ${optimizerUpdate(layout)}
-}`);
-  for (let i = 0; i < layers && !unrolled; i++) {
+  for (let i = 0; i < layers; i++) {
     const [n, m] = [sizes[i], sizes[i + 1]];
     const delta = layout.deltaOffsets[i];
     parts.push(`fn update${i}(s: u32, t: u32, dropout: bool) {
@@ -175,34 +179,6 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
     applyOptimizer(s, ${layout.biasOffsets[i]}u + j, sum);
   }
 }`);
-  }
-  if (mode === 'single') {
-    // The unrolled rows pass brings its own entry point (mlp-step-rows.ts).
-    if (unrolled) return { code: parts.join('\n\n'), entries: [{ entryPoint: 'trainSteps', workgroups: 1 }], scratchWords: partialsOffset + groupSize * layout.paramCount };
-    // Every parameter's update, in one index space across the layers, so the invocations share it evenly.
-    let update = '';
-    let start = 0;
-    for (let i = 0; i < layers; i++) {
-      const count = sizes[i] * sizes[i + 1] + sizes[i + 1];
-      update += `${i > 0 ? ' else ' : ''}if (e < ${start + count}u) { update${i}(s, e - ${start}u, dropout); }`;
-      start += count;
-    }
-    const G = groupSize;
-    parts.push(`@compute @workgroup_size(${G})
-fn trainSteps(@builtin(local_invocation_index) tid: u32) {
-  let first = dispatchInfo.first;
-  let end = first + dispatchInfo.count;
-  for (var s: u32 = first; s < end; s = s + 1u) {
-    let dropout = usesDropout(s);
-    for (var b: u32 = tid; b < ${B}u; b = b + ${G}u) { rowPass(s, b, dropout); }
-    sumSquares(s, tid);
-    storageBarrier();
-    if (tid == 0u) { finishLoss(s); }
-    for (var e: u32 = tid; e < ${start}u; e = e + ${G}u) { ${update} }
-    storageBarrier();
-  }
-}`);
-    return { code: parts.join('\n\n'), entries: [{ entryPoint: 'trainSteps', workgroups: 1 }], scratchWords: partialsOffset };
   }
   for (let i = 0; i < layers; i++) if (canTileUpdate(layout, i)) parts.push(updateTileCode(layout, i));
   // One dispatch per phase; each thread does one element (or tile).
@@ -226,7 +202,7 @@ fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {
 fn headPhase(@builtin(local_invocation_index) tid: u32) {
   let s = dispatchInfo.first;
   let dropout = usesDropout(s);
-  for (var b: u32 = tid; b < ${B}u; b = b + ${groupSize}u) { rowPass(s, b, dropout); }
+  for (var b: u32 = tid; b < ${B}u; b = b + ${groupSize}u) { headRow(s, b, dropout); }
   sumSquares(s, tid);
   storageBarrier();
   if (tid == 0u) { finishLoss(s); }
