@@ -39,7 +39,7 @@ export default defineConfig({
       registerType: 'autoUpdate',
       injectRegister: 'script',
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,bin,webmanifest}'],
+        globPatterns: ['**/*.{js,css,html,svg,bin,txt,webmanifest}'],
         // The training worker bundles tfjs (~2 MB) and the digits asset is ~7.7 MB.
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         navigateFallback: 'index.html',

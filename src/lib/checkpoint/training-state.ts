@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as v from 'valibot';
 import { parseConfig, type TrainConfig } from '../engine/config.ts';
-import type { CapturedState, Evaluation, TrainerProgress } from '../engine/trainer.ts';
+import type { Evaluation, TrainerProgress } from '../engine/trainer.ts';
+import type { RunState } from '../engine/trainer-like.ts';
+import { CUSTOM_TEXT_MAX_BYTES } from '../text/data/custom-text.ts';
 import { BACKENDS, type BackendName } from '../engine/backend-names.ts';
 import { snapshotTensors } from './snapshot.ts';
 import type { CheckpointInput, LoadedCheckpoint } from './types.ts';
@@ -18,6 +20,17 @@ const u32 = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const EvaluationSchema = v.object({ step: count, testLoss: v.number(), testAccuracy: v.optional(v.number()) });
 
+/**
+ * A text run's data identity (see TextRunIdentity): the dataset, its fingerprint, the
+ * vocabulary (CharVocab.fromJSON checks it fully) and, for the student's own text, the text.
+ */
+const TextIdentitySchema = v.object({
+  dataset: v.string('The text part of the training state must name its dataset.'),
+  fingerprint: v.pipe(v.string(), v.regex(/^[0-9a-f]{8}$/, 'The text fingerprint must be 8 hexadecimal digits.')),
+  vocab: v.object({ version: v.literal(1, 'The vocabulary must be version 1.'), chars: v.array(v.string(), 'The vocabulary must list its characters.') }),
+  customText: v.optional(v.pipe(v.string(), v.maxLength(CUSTOM_TEXT_MAX_BYTES, 'The stored text is longer than the 5 MB limit.'))),
+});
+
 /** The non-tensor part of the training state, validated whenever it is read back. */
 export const TrainingStateSchema = v.object({
   version: v.literal(TRAINING_STATE_VERSION, 'This checkpoint holds training state of an unknown version; update the app to resume it.'),
@@ -29,6 +42,8 @@ export const TrainingStateSchema = v.object({
     epochRngState: v.tuple([u32, u32, u32, u32]),
     evaluations: v.array(EvaluationSchema),
   }),
+  /** Text runs only; optional, so checkpoints of the other demos are unchanged. */
+  text: v.optional(TextIdentitySchema),
 });
 export type TrainingStateJson = v.InferOutput<typeof TrainingStateSchema>;
 
@@ -40,7 +55,7 @@ export interface CheckpointMeta {
 }
 
 /** Reads the captured clones (async, off the step path) and builds what the store saves. */
-export async function toCheckpointInput(captured: CapturedState, meta: CheckpointMeta): Promise<CheckpointInput> {
+export async function toCheckpointInput(captured: RunState, meta: CheckpointMeta): Promise<CheckpointInput> {
   const tensors = await snapshotTensors(captured.tensors);
   tensors.push({ name: HISTORY_TENSOR, dtype: 'float32', shape: [captured.lossHistory.length], values: captured.lossHistory });
   const evaluations = captured.progress.evaluations;
@@ -53,6 +68,7 @@ export async function toCheckpointInput(captured: CapturedState, meta: Checkpoin
     if (latest.testAccuracy !== undefined) metrics.testAccuracy = latest.testAccuracy;
   }
   const state: TrainingStateJson = { version: TRAINING_STATE_VERSION, backend: meta.backend, progress: captured.progress };
+  if (captured.text) state.text = captured.text;
   return {
     runId: meta.runId,
     runName: meta.runName,
@@ -70,7 +86,7 @@ export interface RestorableState {
   config: TrainConfig;
   backend: BackendName;
   /** Tensors are fresh; dispose them once the trainer is restored. */
-  captured: CapturedState;
+  captured: RunState;
 }
 
 /** Validates a loaded checkpoint and turns it back into what Trainer.restore() takes. */
@@ -91,6 +107,7 @@ export function fromCheckpoint(loaded: LoadedCheckpoint): RestorableState {
       progress: parsed.output.progress as TrainerProgress,
       lossHistory: history ? Float32Array.from(history.values) : new Float32Array(0),
       tensors,
+      ...(parsed.output.text ? { text: parsed.output.text } : {}),
     },
   };
 }

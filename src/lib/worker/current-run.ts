@@ -1,4 +1,4 @@
-import type { Trainer } from '../engine/trainer.ts';
+import type { TrainerLike } from '../engine/trainer-like.ts';
 import type { RunLock } from './run-lock.ts';
 
 /** The run the trainer belongs to. */
@@ -14,12 +14,12 @@ export interface RunIdentity {
  * changes, so the previous run's trainer is always disposed and its lock always released.
  */
 export class CurrentRun {
-  #trainer: Trainer | null = null;
+  #trainer: TrainerLike | null = null;
   #run: RunIdentity | null = null;
   /** step − lossHistory.length at install: a run imported without a history starts with a gap. */
   #historyGap = 0;
 
-  get trainer(): Trainer | null {
+  get trainer(): TrainerLike | null {
     return this.#trainer;
   }
 
@@ -33,7 +33,7 @@ export class CurrentRun {
   }
 
   /** Replaces the trainer and run; releases the previous run's lock unless it is the same run. */
-  install(trainer: Trainer, run: RunIdentity): void {
+  install(trainer: TrainerLike, run: RunIdentity): void {
     this.#trainer?.dispose();
     if (this.#run?.lock && this.#run.id !== run.id) this.#run.lock.release();
     this.#trainer = trainer;

@@ -1,7 +1,9 @@
 import type { TrainConfig } from '../engine/config.ts';
 import { buildDataset } from '../datasets/registry.ts';
-import { decodeMnist, type MnistImages } from '../datasets/mnist.ts';
+import { decodeMnist, MNIST_ASSET_PATH, type MnistImages } from '../datasets/mnist.ts';
 import type { Dataset } from '../datasets/types.ts';
+import { buildTextDataset, DEFAULT_TEXT_DATA_CONFIG, nameListAssetPath, textDatasetKind, type NameListName, type TextDatasetName } from '../text/data/index.ts';
+import type { TextRunSource } from '../text/text-trainer.ts';
 
 /**
  * Builds a run's dataset. The digits are fetched from our own origin the first time a digits
@@ -10,6 +12,8 @@ import type { Dataset } from '../datasets/types.ts';
 export class DatasetSource {
   #mnistUrl = '';
   #mnist: Promise<MnistImages> | null = null;
+  /** Name lists fetched so far, by name; a failed fetch is not kept. */
+  #nameLists = new Map<NameListName, Promise<string>>();
 
   set mnistUrl(url: string) {
     this.#mnistUrl = url;
@@ -24,6 +28,42 @@ export class DatasetSource {
   async build(config: TrainConfig, onProgress: (share: number) => void = () => {}): Promise<Dataset> {
     if (config.demo !== 'digits') return buildDataset(config);
     return buildDataset(config, { mnist: await this.#loadMnist(onProgress) });
+  }
+
+  /**
+   * The text a text run learns: a name list fetched from our origin (like the digits), a toy
+   * task generated from the config, or `customText`, which the page validated where it entered.
+   */
+  async buildText(config: TrainConfig, customText?: string): Promise<TextRunSource> {
+    const name = config.dataset as TextDatasetName;
+    const dataConfig = { ...DEFAULT_TEXT_DATA_CONFIG, textDataset: name, seed: config.seed, testFraction: config.testFraction, taskLength: config.taskLength, taskDigits: config.taskDigits };
+    switch (textDatasetKind(name)) {
+      case 'nameList':
+        return { dataset: buildTextDataset(dataConfig, { nameList: await this.#loadNameList(name as NameListName) }) };
+      case 'toyTask':
+        return { dataset: buildTextDataset(dataConfig) };
+      case 'custom':
+        if (customText === undefined) throw new Error('Paste or drop your text into "Your text" first; the run needs it to start.');
+        return { dataset: buildTextDataset(dataConfig, { customText }), customText };
+    }
+  }
+
+  #loadNameList(name: NameListName): Promise<string> {
+    let list = this.#nameLists.get(name);
+    if (!list) {
+      list = this.#fetchNameList(name);
+      list.catch(() => this.#nameLists.delete(name));
+      this.#nameLists.set(name, list);
+    }
+    return list;
+  }
+
+  async #fetchNameList(name: NameListName): Promise<string> {
+    // The lists sit beside the digits asset, so the digits' URL (absolute, from the page) locates them.
+    const url = new URL(nameListAssetPath(name), this.#mnistUrl.slice(0, this.#mnistUrl.length - MNIST_ASSET_PATH.length)).href;
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`The ${name} list could not be loaded (${response.status} for ${url}). Run \`npm run build:data\` and reload.`);
+    return response.text();
   }
 
   #loadMnist(onProgress: (share: number) => void): Promise<MnistImages> {

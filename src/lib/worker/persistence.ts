@@ -1,7 +1,7 @@
 import { openCheckpointStore, type CheckpointStore } from '../checkpoint/store.ts';
 import type { ClosedReason } from '../checkpoint/schema.ts';
 import type { CheckpointInput, CheckpointSummary, LoadedCheckpoint, RunSummary, SaveProgress, SaveResult } from '../checkpoint/types.ts';
-import type { CapturedState } from '../engine/trainer.ts';
+import type { RunState } from '../engine/trainer-like.ts';
 import { toCheckpointInput, type CheckpointMeta } from '../checkpoint/training-state.ts';
 import type { RunListing, WorkerEvent } from './protocol.ts';
 
@@ -114,7 +114,7 @@ export class Persistence {
    * or with the error when the save failed (reported as `saveFailed`). A failure after the commit, such
    * as refreshing the lists, is reported as what it is: the save itself still succeeded.
    */
-  save(captured: CapturedState, meta: CheckpointMeta, reason: string): Promise<SaveResult | Error> {
+  save(captured: RunState, meta: CheckpointMeta, reason: string): Promise<SaveResult | Error> {
     const store = this.#store;
     if (!store) {
       for (const { tensor } of captured.tensors) tensor.dispose();

@@ -1,5 +1,7 @@
 import type { TrainConfig } from '../engine/config.ts';
-import type { Trainer } from '../engine/trainer.ts';
+import { Trainer } from '../engine/trainer.ts';
+import type { TrainerLike } from '../engine/trainer-like.ts';
+import { TextTrainer } from '../text/text-trainer.ts';
 import { EXTENT, toFeatures } from '../datasets/points2d.ts';
 import { X_EXTENT } from '../datasets/sine.ts';
 import { confusionMatrix } from '../engine/metrics.ts';
@@ -30,7 +32,10 @@ export function curveXs(): Float32Array {
 }
 
 /** Computes the demo's picture from the current weights. */
-export async function drawPicture(trainer: Trainer, predicted: Int32Array | undefined, gridInputs: Float32Array | null): Promise<Picture> {
+export async function drawPicture(trainer: TrainerLike, predicted: Int32Array | undefined, gridInputs: Float32Array | null): Promise<Picture> {
+  // The text demo's answers were computed by its evaluation; its samples come as their own events.
+  if (trainer instanceof TextTrainer) return { kind: 'text', answers: trainer.toyAnswers };
+  if (!(trainer instanceof Trainer)) throw new Error('This trainer has no picture; give drawPicture a branch for it.');
   const { config, dataset } = trainer;
   if (config.demo === 'classify2d' && gridInputs) {
     const probabilities = await trainer.predict(gridInputs);
@@ -63,7 +68,7 @@ export class RunPictures {
   }
 
   /** The test loss (recorded in the trainer's progress) and the picture, as the page's event. */
-  async evaluate(trainer: Trainer): Promise<Extract<WorkerEvent, { type: 'evaluation' }>> {
+  async evaluate(trainer: TrainerLike): Promise<Extract<WorkerEvent, { type: 'evaluation' }>> {
     const { evaluation, predicted } = await trainer.evaluate();
     return { type: 'evaluation', evaluation, picture: await drawPicture(trainer, predicted, this.#gridInputs) };
   }

@@ -17,7 +17,10 @@ export type SaveReason = 'manual' | 'autosave' | 'pause' | 'hidden';
 export type WorkerCommand =
   /** `requestedBecause` replaces "the URL asked for it" in the backend sentence (e.g. after a device loss). */
   | { type: 'init'; requestedBackend?: BackendName; requestedBecause?: string; mnistUrl: string; kernels?: KernelChoice }
-  | { type: 'configure'; config: TrainConfig }
+  /** `customText`: the text demo's own text, already through validateCustomText; it never goes in a link. */
+  | { type: 'configure'; config: TrainConfig; customText?: string }
+  /** The text demo's samples: what they continue and how boldly; a new sample follows at once. */
+  | { type: 'setSampling'; prompt: string; temperature: number }
   | { type: 'train' }
   | { type: 'pause' }
   | { type: 'step' }
@@ -45,7 +48,9 @@ export type WorkerCommand =
 export type Picture =
   | { kind: 'boundary'; size: number; probabilities: Float32Array }
   | { kind: 'curve'; xs: Float32Array; ys: Float32Array }
-  | { kind: 'digits'; confusion: Int32Array; sampleIndices: Int32Array; samplePredictions: Int32Array };
+  | { kind: 'digits'; confusion: Int32Array; sampleIndices: Int32Array; samplePredictions: Int32Array }
+  /** The text demo: for toy tasks, held-out questions with the model's greedy answers. */
+  | { kind: 'text'; answers: { prompt: string; answer: string; output: string; correct: boolean }[] };
 
 /** Data the pictures need once per run: raw points and labels, or sample digit pixels. */
 export interface RunData {
@@ -56,6 +61,8 @@ export interface RunData {
   /** Digits only: pixels (uint8, 784 each) and labels of the sample grid. */
   samplePixels?: Uint8Array;
   sampleLabels?: Uint8Array;
+  /** Text only: characters per step (for tokens per second), the vocabulary's size, and the run's own text if it has one. */
+  text?: { tokensPerStep: number; vocabSize: number; customText?: string };
 }
 
 /** A stored run with its newest intact checkpoint and all its checkpoints, newest first. */
@@ -110,6 +117,8 @@ export type WorkerEvent =
       stepsPerSec: number;
     }
   | { type: 'evaluation'; evaluation: Evaluation; picture: Picture }
+  /** Text the text demo's model wrote at `step`, after `prompt`; `skipped`: prompt characters it does not know. */
+  | { type: 'sample'; step: number; prompt: string; text: string; skipped: string[] }
   | { type: 'state'; running: boolean; message?: string }
   | ({ type: 'saving' } & SaveProgress)
   | { type: 'saved'; checkpoint: SaveResult; reason: string }

@@ -14,6 +14,8 @@ import { RunLock } from './run-lock.ts';
 import { newRunName } from './run-names.ts';
 import { runData } from './run-data.ts';
 import type { WorkerEvent } from './protocol.ts';
+import type { TrainerLike } from '../engine/trainer-like.ts';
+import { TextTrainer } from '../text/text-trainer.ts';
 
 /** What opening a run needs from the session. */
 export interface RunOpenerHost {
@@ -51,15 +53,16 @@ export class RunOpener {
   }
 
   /** A fresh run at step 0: new id and lock, weights from the seed or, if given, imported ones. */
-  async startNew(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }): Promise<void> {
+  async startNew(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }, customText?: string): Promise<void> {
     await this.#host.stopTraining();
-    const dataset = await this.#buildDataset(config);
+    const text = config.demo === 'text' ? await this.#buildText(config, customText) : null;
+    const dataset = text ? null : await this.#buildDataset(config);
     const moved = await this.#place(config, dataset);
     const id = crypto.randomUUID();
     const lock = await RunLock.acquire(id, { onLost: () => this.#host.lockLost(id) });
-    let trainer: Trainer;
+    let trainer: TrainerLike;
     try {
-      trainer = Trainer.create(config, dataset, imported?.weights, { kernels: this.#kernels() });
+      trainer = text ? TextTrainer.create(config, text) : Trainer.create(config, dataset!, imported?.weights, { kernels: this.#kernels() });
     } catch (error) {
       lock?.release();
       throw error;
@@ -80,7 +83,7 @@ export class RunOpener {
     const sameRun = this.#current.run?.id === runId;
     const heldLock = sameRun ? this.#current.run!.lock : null;
     const lock = heldLock ?? (await RunLock.acquire(runId, { steal: takeOver, onLost: () => this.#host.lockLost(runId) }));
-    let rebuilt: { trainer: Trainer; moved: string | null };
+    let rebuilt: { trainer: TrainerLike; moved: string | null };
     let loaded: LoadedCheckpoint;
     try {
       loaded = await this.#load(runId, checkpointId);
@@ -104,12 +107,14 @@ export class RunOpener {
   }
 
   /** Validates a loaded checkpoint and builds its trainer; says so when it continues on another backend. */
-  async #rebuild(loaded: LoadedCheckpoint): Promise<{ trainer: Trainer; moved: string | null }> {
+  async #rebuild(loaded: LoadedCheckpoint): Promise<{ trainer: TrainerLike; moved: string | null }> {
     const { config, backend, captured } = fromCheckpoint(loaded);
     try {
-      const dataset = await this.#buildDataset(config);
+      // A text run's own text comes from its checkpoint: the original file may be long gone.
+      const text = config.demo === 'text' ? await this.#buildText(config, captured.text?.customText) : null;
+      const dataset = text ? null : await this.#buildDataset(config);
       const moved = await this.#place(config, dataset);
-      const trainer = await Trainer.restore(config, dataset, captured, { kernels: this.#kernels() });
+      const trainer = text ? await TextTrainer.restore(config, text, captured) : await Trainer.restore(config, dataset!, captured, { kernels: this.#kernels() });
       const now = tf.getBackend() as BackendName;
       if (now && now !== backend) {
         this.#host.post({
@@ -131,8 +136,18 @@ export class RunOpener {
     return this.#datasets.build(config, loading);
   }
 
+  /** Builds a text run's data, saying so while a name list downloads. */
+  async #buildText(config: TrainConfig, customText: string | undefined) {
+    this.#host.post({ type: 'loading', message: 'Loading the text…' });
+    try {
+      return await this.#datasets.buildText(config, customText);
+    } finally {
+      this.#host.post({ type: 'loading', message: null });
+    }
+  }
+
   /** Switches to the backend this run trains fastest on (see placeRun); the reason if it moved. */
-  async #place(config: TrainConfig, dataset: Dataset): Promise<string | null> {
+  async #place(config: TrainConfig, dataset: Dataset | null): Promise<string | null> {
     const placement = this.#host.placement();
     return placement ? placeRun(config, dataset, placement.choice, placement.kernels) : null;
   }
@@ -142,7 +157,7 @@ export class RunOpener {
   }
 
   /** Puts the trainer on screen and tells the page about it. */
-  async #install(trainer: Trainer, run: RunIdentity, moved: string | null): Promise<void> {
+  async #install(trainer: TrainerLike, run: RunIdentity, moved: string | null): Promise<void> {
     this.#current.install(trainer, run);
     this.#persistence.currentRunId = run.id;
     this.#host.installed(trainer.step);
@@ -163,7 +178,7 @@ export class RunOpener {
       lossHistory: Float32Array.from(trainer.lossHistory),
       evaluations: [...trainer.progress.evaluations],
       data: runData(trainer),
-      paramCount: paramCount(trainer.spec),
+      paramCount: trainer instanceof TextTrainer ? trainer.paramCount : paramCount((trainer as Trainer).spec),
       training: describePlacement(trainer.kernelPath, moved),
     });
     await this.#host.evaluate();

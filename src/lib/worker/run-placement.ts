@@ -14,10 +14,11 @@ import type { KernelPath } from '../models/mlp-kernels/kernel-path.ts';
  * CPU (digits CNN 1.2 against 6.1 steps/s, spiral 9 against 375), so such a run trains on
  * the CPU and says why. Resolves with that reason, or null.
  */
-export async function placeRun(config: TrainConfig, dataset: Dataset, choice: BackendChoice, kernels: KernelChoice): Promise<string | null> {
+export async function placeRun(config: TrainConfig, dataset: Dataset | null, choice: BackendChoice, kernels: KernelChoice): Promise<string | null> {
   let target = choice.name;
   let reason: string | null = null;
-  const missing = fusedKernelsMissing(modelSpecFor(config, dataset));
+  // A text run (no Dataset) stays on the backend chosen: a transformer is what the GPU is for.
+  const missing = dataset ? fusedKernelsMissing(modelSpecFor(config, dataset)) : null;
   if (choice.name === 'webgpu' && choice.software && kernels === 'auto' && missing) {
     target = 'cpu';
     reason = `WebGPU here is a software adapter${choice.adapter ? ` (${choice.adapter})` : ''} and ${missing}, so this run trains on the CPU, which is faster here`;

@@ -13,6 +13,13 @@ import { RunOpener } from './run-opener.ts';
 import { compareRuns } from './run-comparison.ts';
 import { TrainingLoop } from './training-loop.ts';
 import type { PostedCommand, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
+import { Trainer } from '../engine/trainer.ts';
+import { TextTrainer } from '../text/text-trainer.ts';
+
+/** While training, the text demo writes a new sample at most this often (from the end of the last one)... */
+const SAMPLE_INTERVAL_MS = 3000;
+/** ...and sampling may take at most this share of the time: on a slow GPU each character is a pass and a readback. */
+const SAMPLE_MAX_SHARE = 0.2;
 
 /**
  * Owns the trainer inside the worker and dispatches the page's commands: one at a time, in
@@ -35,6 +42,10 @@ export class TrainingSession {
   #kernels: KernelChoice = 'auto';
   readonly #device = new DeviceWatch();
   readonly #pictures = new RunPictures();
+  /** What the text demo's samples continue, and at which temperature; the page sets them. */
+  #sampling = { prompt: '\n', temperature: 0.8 };
+  #lastSampleAt = 0;
+  #sampleCostMs = 0;
 
   constructor(post: (event: WorkerEvent, transfer?: Transferable[]) => void) {
     this.#post = post;
@@ -114,15 +125,23 @@ export class TrainingSession {
         return this.#init(command);
       case 'configure': {
         const config = parseConfig(command.config);
-        if (trainer && this.#current.ownsRun && isLiveChange(trainer.config, config)) {
+        // A different text of one's own is a different run, even with the same settings.
+        const sameText = !(trainer instanceof TextTrainer) || trainer.source.customText === (config.dataset === 'custom' ? command.customText : undefined);
+        if (trainer && this.#current.ownsRun && sameText && isLiveChange(trainer.config, config)) {
           trainer.updateLiveSettings(config);
           this.#post({ type: 'configured', config });
           return;
         }
-        return this.#opener.startNew(config);
+        return this.#opener.startNew(config, undefined, command.customText);
       }
       case 'reset':
-        if (trainer) return this.#opener.startNew(trainer.config);
+        if (trainer) return this.#opener.startNew(trainer.config, undefined, trainer instanceof TextTrainer ? trainer.source.customText : undefined);
+        return;
+      case 'setSampling':
+        this.#sampling = { prompt: command.prompt, temperature: command.temperature };
+        // While the loop trains, its next evaluation samples; sampling now would read weights mid-step.
+        this.#lastSampleAt = 0;
+        if (trainer instanceof TextTrainer && !this.#loop.active) await this.#postSample(trainer);
         return;
       case 'train':
         if (this.#refuseReadOnly() || !trainer) return;
@@ -146,7 +165,7 @@ export class TrainingSession {
       case 'renameRun':
         return this.#persistence.renameRun(command.runId, command.name);
       case 'predict': {
-        if (!trainer) return;
+        if (!(trainer instanceof Trainer)) return;
         const output = await trainer.predict(command.input);
         this.#post({ type: 'prediction', requestId: command.requestId, output }, [output.buffer]);
         return;
@@ -203,6 +222,18 @@ export class TrainingSession {
   async #evaluate(): Promise<void> {
     const trainer = this.#current.trainer;
     if (trainer) this.#post(await this.#pictures.evaluate(trainer));
+    const sampleGap = Math.max(SAMPLE_INTERVAL_MS, this.#sampleCostMs / SAMPLE_MAX_SHARE);
+    if (trainer instanceof TextTrainer && (!this.#loop.running || performance.now() - this.#lastSampleAt > sampleGap)) await this.#postSample(trainer);
+  }
+
+  /** A sample from the current weights, seeded by (seed, step): the same checkpoint and prompt write the same text. */
+  async #postSample(trainer: TextTrainer): Promise<void> {
+    const { prompt, temperature } = this.#sampling;
+    const started = performance.now();
+    const sample = await trainer.sample(prompt, temperature);
+    this.#lastSampleAt = performance.now();
+    this.#sampleCostMs = this.#lastSampleAt - started;
+    this.#post({ type: 'sample', ...sample });
   }
 
   #reportError(error: unknown): void {

@@ -1,6 +1,6 @@
 import { TrainingDivergedError } from '../engine/errors.ts';
 import { ReadbackPacer } from '../engine/readback-pacer.ts';
-import type { Trainer } from '../engine/trainer.ts';
+import type { TrainerLike } from '../engine/trainer-like.ts';
 import { DEFAULT_AUTOSAVE_SECONDS, type SaveReason, type WorkerEvent } from './protocol.ts';
 import { autosaveDue } from './autosave-policy.ts';
 
@@ -49,7 +49,7 @@ const UNINTERRUPTED: RoundControl = { sliceMs: TRAINING_SLICE_MS, endRound: () =
  * this same function.
  */
 export async function trainOneRound(
-  trainer: Trainer,
+  trainer: TrainerLike,
   pacer: ReadbackPacer,
   stopAt: number,
   control: RoundControl = UNINTERRUPTED,
@@ -128,7 +128,7 @@ export class TrainingLoop {
     return this.#loop !== null;
   }
 
-  start(trainer: Trainer): void {
+  start(trainer: TrainerLike): void {
     if (this.#loop) return;
     this.#running = true;
     this.#host.post({ type: 'state', running: true });
@@ -170,7 +170,7 @@ export class TrainingLoop {
   }
 
   /** One step while paused: train, read the loss, evaluate. */
-  async stepOnce(trainer: Trainer): Promise<void> {
+  async stepOnce(trainer: TrainerLike): Promise<void> {
     if (this.#loop) return;
     trainer.trainStep();
     const diverged = this.#postLosses(trainer, await trainer.readLosses(), 0);
@@ -183,7 +183,7 @@ export class TrainingLoop {
    * losses in one transfer, 3. now and then evaluate and redraw, 4. take a requested or due
    * snapshot. Repeat until paused. Pausing saves a checkpoint.
    */
-  async #train(trainer: Trainer): Promise<void> {
+  async #train(trainer: TrainerLike): Promise<void> {
     const pacer = new ReadbackPacer();
     const host = this.#host;
     const control: RoundControl = {
@@ -251,12 +251,12 @@ export class TrainingLoop {
     }
   }
 
-  #reachedStopAt(trainer: Trainer): boolean {
+  #reachedStopAt(trainer: TrainerLike): boolean {
     return this.stopAt > 0 && trainer.step >= this.stopAt;
   }
 
   /** Posts losses just read, and reports the first non-finite one. */
-  #postLosses(trainer: Trainer, losses: Float32Array, stepsPerSec: number): TrainingDivergedError | null {
+  #postLosses(trainer: TrainerLike, losses: Float32Array, stepsPerSec: number): TrainingDivergedError | null {
     if (losses.length === 0) return null;
     const bad = losses.findIndex((loss) => !Number.isFinite(loss));
     const diverged = bad === -1 ? null : new TrainingDivergedError(trainer.step - losses.length + 1 + bad);

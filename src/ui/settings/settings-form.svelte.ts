@@ -8,6 +8,7 @@ import {
   type NumericField,
   type TrainConfig,
 } from '../../lib/engine/config.ts';
+import { validateCustomText } from '../../lib/text/data/custom-text.ts';
 
 /** A form field: a numeric config key, or `hidden.<i>` for the units of hidden layer i. */
 export type FieldPath = NumericField | `hidden.${number}`;
@@ -19,12 +20,14 @@ type ChoiceKey = 'dataset' | 'model' | 'activation' | 'optimizer' | 'schedule';
  * `config` and are handed on; a bad value stays in its box with its message beside it.
  */
 export class SettingsForm {
-  #apply: (config: TrainConfig) => void;
+  #apply: (config: TrainConfig, customText?: string) => void;
   config = $state.raw<TrainConfig>(defaultConfig());
+  /** The text demo's own text, as validated; undefined until a valid one is given. Never in a link. */
+  customText = $state.raw<string | undefined>(undefined);
   texts = $state<Record<string, string>>({});
   errors = $state<Record<string, string>>({});
 
-  constructor(apply: (config: TrainConfig) => void) {
+  constructor(apply: (config: TrainConfig, customText?: string) => void) {
     this.#apply = apply;
   }
 
@@ -38,6 +41,7 @@ export class SettingsForm {
     config.hidden.forEach((units, i) => (texts[`hidden.${i}`] = String(units)));
     this.texts = texts;
     this.errors = {};
+    this.#requireCustomText(config.dataset === 'custom');
   }
 
   get hasErrors(): boolean {
@@ -70,7 +74,35 @@ export class SettingsForm {
   }
 
   choose(key: ChoiceKey, value: string): void {
+    if (key === 'dataset') this.#requireCustomText(value === 'custom');
     this.#update({ [key]: value } as Partial<TrainConfig>);
+  }
+
+  /**
+   * Checks the student's text where it enters (typed, pasted or dropped); only text that
+   * passes reaches the run, and a refusal stays beside the field as a sentence.
+   */
+  setCustomText(input: string | Uint8Array): void {
+    const result = validateCustomText(input);
+    if (!result.ok) {
+      this.errors.customText = result.message;
+      return;
+    }
+    delete this.errors.customText;
+    this.customText = result.text;
+    if (this.config.dataset === 'custom') this.#update({});
+  }
+
+  /** A stored run's own text, shown without applying it (it is already the run's). */
+  loadCustomText(text: string): void {
+    this.customText = text;
+    delete this.errors.customText;
+  }
+
+  /** Until there is text of one's own, the custom dataset cannot apply: say what is missing. */
+  #requireCustomText(custom: boolean): void {
+    if (custom && this.customText === undefined) this.errors.customText = 'Paste or drop your own text into "Your text" (at least 300 characters) to train on it.';
+    else if (!custom) delete this.errors.customText;
   }
 
   /** Switching demo loads that demo's defaults, keeping the seed. */
@@ -109,6 +141,6 @@ export class SettingsForm {
     // A field still showing an error keeps the whole form from applying: no half-valid config.
     const others = Object.keys(this.errors).filter((key) => !(key in change) && !(key.startsWith('hidden.') && 'hidden' in change));
     this.config = { ...this.config, ...change };
-    if (others.length === 0) this.#apply(this.config);
+    if (others.length === 0) this.#apply(this.config, this.config.dataset === 'custom' ? this.customText : undefined);
   }
 }

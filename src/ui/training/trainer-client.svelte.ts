@@ -7,6 +7,9 @@ import { DEFAULT_AUTOSAVE_SECONDS, type ComparedRun, type Picture, type PostedCo
 import { MNIST_ASSET_PATH } from '../../lib/datasets/mnist.ts';
 import { TAB_RUN_KEY } from '../checkpoints/resume-offer.ts';
 
+/** A sample the text demo's model wrote, as the worker sent it. */
+export type TextSampleEvent = Extract<WorkerEvent, { type: 'sample' }>;
+
 /** What the page knows about checkpointing right now, for the status line. */
 export type SaveStatus =
   | { kind: 'idle' }
@@ -79,6 +82,10 @@ export class TrainerClient {
   notice = $state<string | null>(null);
   error = $state<{ message: string; key?: string } | null>(null);
   stopAt = $state(0);
+  /** The text demo's newest samples, newest first; each says the step it came from. */
+  samples = $state.raw<TextSampleEvent[]>([]);
+  /** The text demo's own text for the next run (validated by the form); never in a link. */
+  #customText: string | undefined;
   /** Stored runs as the last Compare read them from their checkpoints; null when none is shown. */
   comparison = $state.raw<ComparedRun[] | null>(null);
 
@@ -101,16 +108,28 @@ export class TrainerClient {
     return this.pending.run || this.pending.reset || this.config === null;
   }
 
-  configure(config: TrainConfig): void {
+  configure(config: TrainConfig, customText = this.#customText): void {
     this.error = null;
     const next = $state.snapshot(config) as TrainConfig;
+    const textChanged = next.dataset === 'custom' && customText !== this.#customText;
+    this.#customText = customText;
     // A change the run cannot take live starts a new run: from now on the readouts, chart
     // and pictures belong to it, not to the run being replaced. A live change (the learning
     // rate, say) applies from the worker's next step; `configured` confirms it.
-    const newRun = !this.config || !isLiveChange(this.config, next);
+    const newRun = !this.config || textChanged || !isLiveChange(this.config, next);
     if (newRun) this.#clearRun(next);
     else this.config = next;
-    this.#send({ type: 'configure', config: next }, newRun ? 'run' : undefined);
+    this.#send({ type: 'configure', config: next, customText: next.dataset === 'custom' ? customText : undefined }, newRun ? 'run' : undefined);
+  }
+
+  /** What the text demo's samples continue and how boldly; a new sample follows. */
+  setSampling(prompt: string, temperature: number): void {
+    this.#send({ type: 'setSampling', prompt, temperature });
+  }
+
+  /** Characters trained per second in the text demo; 0 elsewhere or before the first steps. */
+  get tokensPerSec(): number {
+    return this.stepsPerSec * (this.runData?.text?.tokensPerStep ?? 0);
   }
 
   /**
@@ -303,6 +322,7 @@ export class TrainerClient {
     this.evaluations = [];
     this.picture = null;
     this.runData = null;
+    this.samples = [];
     this.stepsPerSec = 0;
     this.learningRate = config.learningRate;
     this.checkpoints = [];
@@ -327,6 +347,8 @@ export class TrainerClient {
         this.loss = this.lossHistory.at(-1) ?? null;
         this.evaluations = event.evaluations;
         this.runData = event.data;
+        if (event.data.text?.customText !== undefined) this.#customText = event.data.text.customText;
+        this.samples = [];
         this.paramCount = event.paramCount;
         this.training = event.training;
         this.picture = null;
@@ -414,6 +436,9 @@ export class TrainerClient {
         setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
         return;
       }
+      case 'sample':
+        this.samples = [event, ...this.samples].slice(0, 6);
+        return;
       case 'comparison':
         this.comparison = event.runs;
         return;
