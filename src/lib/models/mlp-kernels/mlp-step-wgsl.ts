@@ -24,8 +24,8 @@ export const WORKGROUP_SIZE = 32;
  * Invocations of the one-workgroup entry points (every step of 'single', the head of
  * 'phases'). SwiftShader runs a workgroup four invocations at a time and switches between
  * those fours at every barrier, so the same arithmetic costs less in fewer invocations: the
- * spiral step ran ~1.4× faster with 4 than with 64 (8 alike, 16 and 32 in between). A hardware GPU
- * would want more; the goals are measured on this software one.
+ * spiral step ran ~1.4× faster with 4 than with 64 (8 alike, 16 and 32 in between). A
+ * hardware GPU would want more; the goals are measured on this software one.
  */
 export const ONE_GROUP_SIZE = 4;
 
