@@ -40,17 +40,19 @@ export async function exportCheckpointZip(loaded: LoadedCheckpoint): Promise<Uin
   const { runId, runName, step, loss, metrics, state } = manifest;
   const input: CheckpointInput = { runId, runName, step, loss, config, metrics, state, tensors };
   const encoded = await encodeCheckpoint(input, { id: manifest.id, chunkSize: manifest.chunkSize, createdAt: manifest.createdAt });
-  const layers = await exportLayersModel(config, tensors);
-  const modelJson = strToU8(JSON.stringify(layers.modelJson));
-  // Import reads only the chunks; these hashes let it notice a damaged TensorFlow.js copy too.
-  const layersModelFiles = await describeLayersFiles({ [MODEL_FILE]: modelJson, [WEIGHTS_FILE]: layers.weights });
-
-  const files: Zippable = {
-    'README.txt': strToU8(readme(encoded.manifest, encoded.chunks.length)),
-    [CHECKPOINT_ENTRY]: strToU8(JSON.stringify({ ...encoded.manifest, layersModelFiles }, null, 2)),
-    [MODEL_FILE]: modelJson,
-    [WEIGHTS_FILE]: [layers.weights, STORED],
-  };
+  const files: Zippable = { 'README.txt': strToU8(readme(encoded.manifest, encoded.chunks.length, config.demo !== 'text')) };
+  // The text demo's transformer has no TensorFlow.js Layers equivalent: its zip holds the checkpoint (with its text) only.
+  if (config.demo === 'text') {
+    files[CHECKPOINT_ENTRY] = strToU8(JSON.stringify(encoded.manifest, null, 2));
+  } else {
+    const layers = await exportLayersModel(config, tensors);
+    const modelJson = strToU8(JSON.stringify(layers.modelJson));
+    // Import reads only the chunks; these hashes let it notice a damaged TensorFlow.js copy too.
+    const layersModelFiles = await describeLayersFiles({ [MODEL_FILE]: modelJson, [WEIGHTS_FILE]: layers.weights });
+    files[CHECKPOINT_ENTRY] = strToU8(JSON.stringify({ ...encoded.manifest, layersModelFiles }, null, 2));
+    files[MODEL_FILE] = modelJson;
+    files[WEIGHTS_FILE] = [layers.weights, STORED];
+  }
   encoded.chunks.forEach((chunk, i) => {
     files[chunkEntry(i)] = [chunk, STORED];
   });
@@ -130,7 +132,17 @@ function mixedFiles(): CheckpointFileError {
 
 const basename = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
-function readme(manifest: Manifest, chunkCount: number): string {
+function readme(manifest: Manifest, chunkCount: number, withLayers: boolean): string {
+  const text = `A checkpoint of the WebGPU training playground: run "${manifest.runName ?? manifest.runId}" at step ${manifest.step}.
+
+Import this .zip in the playground to continue training exactly where it stopped.
+
+checkpoint.json  The checkpoint header: settings, training state (for a text run also its
+                 vocabulary and, for your own text, the text), metrics, and tables of tensors and chunks.
+chunks/*.bin     The tensor bytes (float32/int32, little-endian), cut into ${chunkCount} chunk(s). The
+                 weights carry nanoGPT's names (transformer.wte.weight, ...), Linear weights as [out, in].
+`;
+  if (!withLayers) return text;
   return `A checkpoint of the WebGPU training playground: run "${manifest.runName ?? manifest.runId}" at step ${manifest.step}.
 
 Import this .zip in the playground to continue training exactly where it stopped.
