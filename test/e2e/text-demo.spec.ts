@@ -1,4 +1,4 @@
-import { test, expect, openProfile, type PlaygroundPage } from './fixtures.ts';
+import { test, expect, expectNoAxeViolations, openProfile, type PlaygroundPage } from './fixtures.ts';
 
 /** A transformer small enough for a software GPU: 1 block, 2 heads, width 16, 16 characters of context. */
 async function pickTinyText(playground: PlaygroundPage, text?: string) {
@@ -95,7 +95,7 @@ test('pasted text trains, and is still there after a reload and Resume', async (
   await playground.trainTo(12);
 });
 
-test('bad text gets its sentence beside "Your text", and Train stays off', async ({ playground }) => {
+test('bad text gets its sentence beside "Your text", and Train stays off', async ({ playground, page }) => {
   await playground.open('?backend=cpu');
   await playground.choose('Demo', 'Text');
   await expect(playground.trainButton).toBeEnabled();
@@ -112,4 +112,5 @@ test('bad text gets its sentence beside "Your text", and Train stays off', async
   await yourText.blur();
   await expect(alert).toContainText('This looks like a binary file, not text');
   await expect(playground.trainButton).toBeDisabled();
+  await expectNoAxeViolations(page, 'on the Text demo with a refused text');
 });
