@@ -49,20 +49,26 @@ test('on the CPU, a Text run resumed after closing the browser continues bit-ide
     return rows;
   });
   const profile = testInfo.outputPath('interrupted');
-  await test.step('train k steps, save on pause, close the browser', async () => {
-    const { context, playground } = await openProfile(profile, baseURL!);
+  const sampleAtK = await test.step('train k steps, save on pause, close the browser', async () => {
+    const { context, page, playground } = await openProfile(profile, baseURL!);
     await playground.open('?backend=cpu');
     await pickTinyText(playground);
     await playground.trainTo(k);
     await playground.expectSaved(k, 'pause');
+    await expect(page.getByTestId('sample')).toHaveAttribute('data-step', String(k));
+    const text = await page.getByTestId('sample').textContent();
     await context.close();
+    return text;
   });
   const resumed = await test.step('reopen, resume and train to 2k', async () => {
-    const { context, playground } = await openProfile(profile, baseURL!);
+    const { context, page, playground } = await openProfile(profile, baseURL!);
     await playground.open('?backend=cpu');
     await expect(playground.resumeOffer).toContainText(`step ${k}`);
     await playground.resumeButton.click();
     await expect(playground.stepReadout).toHaveText(String(k));
+    // Sampling is seeded by (seed, step): the same checkpoint and prompt write the same text.
+    await expect(page.getByTestId('sample')).toHaveAttribute('data-step', String(k));
+    await expect(page.getByTestId('sample')).toHaveText(sampleAtK!);
     await playground.trainTo(2 * k);
     const rows = await playground.downloadLosses();
     await context.close();
