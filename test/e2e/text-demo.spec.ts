@@ -91,6 +91,7 @@ test('pasted text trains, and is still there after a reload and Resume', async (
   await playground.trainTo(10);
   await playground.expectSaved(10, 'pause');
   await expect(page.getByTestId('sample')).toHaveAttribute('data-step', '10');
+  await expect(page.getByRole('img', { name: 'Layer 1, head 2: attention of each character to the earlier ones' })).toBeVisible();
 
   await page.reload();
   await expect(playground.resumeOffer).toContainText('step 10');

@@ -90,6 +90,11 @@ describe('TextTrainer', () => {
     const [first, second] = [await a.sample('\n', 1, 20), await b.sample('\n', 1, 20)];
     expect(first.text).toBe(second.text);
     expect(first.text).toHaveLength(20);
+    // The attention picture: [layer][head][query][key], causal rows that each sum to 1.
+    const maps = first.attention!.maps;
+    expect([maps.length, maps[0].length, maps[0][0].length]).toEqual([1, 2, first.attention!.chars.length]);
+    for (const row of maps[0][1]) expect(row.reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+    maps[0][0].forEach((row, q) => expect(row.slice(q + 1).every((p) => p === 0)).toBe(true));
     a.dispose();
     b.dispose();
   });

@@ -10,7 +10,7 @@ import { applyAdamW, captureAdamWState, createAdamWState, DEFAULT_ADAMW, dispose
 import { clipByGlobalNorm } from './model/clip.ts';
 import { crossEntropyLoss, textForward } from './model/gpt-forward.ts';
 import { initialTextValues, textParamCount, textParamSpecs, type TextModelSpec, type TextParamSpec } from './model/gpt-spec.ts';
-import { sampleTokens } from './model/sample.ts';
+import { attentionMaps, sampleTokens } from './model/sample.ts';
 import { textDropoutSeed } from './model/train-step.ts';
 import { answerToyExamples, type ToyAnswer } from './toy-exact-match.ts';
 
@@ -20,6 +20,8 @@ const HELD_OUT_WINDOWS = 64;
 const TOY_EVAL_EXAMPLES = 64;
 /** Characters per sample: a few names, and quick enough to draw every few seconds. */
 export const SAMPLE_LENGTH = 80;
+/** Characters the attention picture shows: enough for a name, few enough to read each cell. */
+export const ATTENTION_CHARS = 12;
 
 /** The text a run learns, and for the student's own text the text as validated (kept for the checkpoint). */
 export interface TextRunSource {
@@ -33,6 +35,8 @@ export interface TextSample {
   text: string;
   /** Prompt characters the model has never seen, left out. */
   skipped: string[];
+  /** Transformer only: how each of the first characters (prompt, then sample) attends to earlier ones, [layer][head][query][key]. */
+  attention?: { chars: string[]; maps: number[][][][] };
 }
 
 /** The model a config describes, for a vocabulary of `vocabSize` characters. */
@@ -222,7 +226,12 @@ export class TextTrainer implements TrainerLike {
     const { ids, skipped } = vocab.encodePrompt(prompt);
     const start = ids.length > 0 ? Array.from(ids) : [Math.max(0, vocab.idOf('\n'))];
     const tokens = await sampleTokens(this.spec, this.#params, { prompt: start, length, temperature, seed: sampleSeedAt(this.#config.seed, this.step) });
-    return { step: this.step, prompt, text: vocab.decode(tokens), skipped };
+    const sample: TextSample = { step: this.step, prompt, text: vocab.decode(tokens), skipped };
+    if (this.spec.kind === 'gpt') {
+      const shown = [...start, ...tokens].slice(0, Math.min(ATTENTION_CHARS, this.spec.context));
+      sample.attention = { chars: shown.map((id) => vocab.chars[id]), maps: await attentionMaps(this.spec, this.#params, shown) };
+    }
+    return sample;
   }
 
   async captureState(): Promise<RunState> {

@@ -118,7 +118,7 @@ export type WorkerEvent =
     }
   | { type: 'evaluation'; evaluation: Evaluation; picture: Picture }
   /** Text the text demo's model wrote at `step`, after `prompt`; `skipped`: prompt characters it does not know. */
-  | { type: 'sample'; step: number; prompt: string; text: string; skipped: string[] }
+  | { type: 'sample'; step: number; prompt: string; text: string; skipped: string[]; attention?: { chars: string[]; maps: number[][][][] } }
   | { type: 'state'; running: boolean; message?: string }
   | ({ type: 'saving' } & SaveProgress)
   | { type: 'saved'; checkpoint: SaveResult; reason: string }
