@@ -28,9 +28,26 @@ describe('a text run as a file', () => {
     const input = await toCheckpointInput(await trainer.captureState(), { runId: 'run-1', runName: 'My text', config: CONFIG, backend: 'cpu' });
     const { manifest, chunks } = await encodeCheckpoint(input, { id: 'checkpoint-1', chunkSize: 4096 });
     const zip = await exportCheckpointZip({ manifest, tensors: decodeTensors(manifest, chunks) });
-    // No TensorFlow.js Layers copy: the transformer has none.
-    expect(Object.keys(unzipSync(zip)).filter((name) => !name.startsWith('chunks/'))).toEqual(['README.txt', 'checkpoint.json']);
-    expect(strFromU8(unzipSync(zip)['checkpoint.json'])).toContain('transformer.h.0.attn.c_attn.weight');
+    // No TensorFlow.js Layers copy (the transformer has none), but nanoGPT's safetensors and config.
+    const entries = unzipSync(zip);
+    expect(Object.keys(entries).filter((name) => !name.startsWith('chunks/'))).toEqual(['README.txt', 'checkpoint.json', 'model.safetensors', 'config.json']);
+    expect(JSON.parse(strFromU8(entries['config.json']))).toMatchObject({ vocab_size: trainer.spec.vocabSize, block_size: 12, n_layer: 1, n_head: 2, n_embd: 16, bias: true });
+
+    // safetensors: u64 header length, JSON header, then the float32 bytes of each tensor.
+    const file = entries['model.safetensors'];
+    const headerLength = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(strFromU8(file.subarray(8, 8 + headerLength)));
+    const names = trainer.paramTable.map((p) => p.name);
+    expect(Object.keys(header).filter((k) => k !== '__metadata__')).toEqual([...names, 'lm_head.weight']);
+    const read = (name: string) => {
+      const [begin, end] = header[name].data_offsets as [number, number];
+      return new Float32Array(file.slice(8 + headerLength + begin, 8 + headerLength + end).buffer);
+    };
+    for (const [i, name] of names.entries()) {
+      expect(header[name]).toMatchObject({ dtype: 'F32', shape: trainer.paramTable[i].shape });
+      expect(read(name)).toEqual(await trainer.params[i].data());
+    }
+    expect(read('lm_head.weight')).toEqual(read('transformer.wte.weight'));
 
     const imported = await readCheckpointFiles([{ name: 'my-text.zip', bytes: zip }]);
     if (imported.kind !== 'checkpoint') throw new Error('The export should import as a checkpoint.');

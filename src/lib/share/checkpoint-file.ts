@@ -13,6 +13,8 @@ import { CheckpointFileError } from './import-errors.ts';
 import { parseJsonFile } from './json-file.ts';
 import { describeLayersFiles } from './layers-copy.ts';
 import { exportLayersModel, MODEL_FILE, WEIGHTS_FILE } from './layers-format.ts';
+import { nanoGptFiles } from '../text/safetensors.ts';
+import { textModelSpec } from '../text/text-trainer.ts';
 import { readLayersModel } from './layers-import.ts';
 import { checkImportSizes, DEFAULT_IMPORT_LIMITS, fileTooLarge, looksLikeZip, unzipEntries, type ImportLimits } from './zip-reader.ts';
 
@@ -44,6 +46,11 @@ export async function exportCheckpointZip(loaded: LoadedCheckpoint): Promise<Uin
   // The text demo's transformer has no TensorFlow.js Layers equivalent: its zip holds the checkpoint (with its text) only.
   if (config.demo === 'text') {
     files[CHECKPOINT_ENTRY] = strToU8(JSON.stringify(encoded.manifest, null, 2));
+    // For whoever outgrows the browser: the weights under nanoGPT's names, loadable in PyTorch.
+    const chars = (state as { text?: { vocab: { chars: string[] } } } | undefined)?.text?.vocab.chars ?? [];
+    const nano = nanoGptFiles(config, textModelSpec(config, chars.length), chars, tensors);
+    files['model.safetensors'] = [nano.safetensors, STORED];
+    files['config.json'] = strToU8(nano.configJson);
   } else {
     const layers = await exportLayersModel(config, tensors);
     const modelJson = strToU8(JSON.stringify(layers.modelJson));
@@ -141,6 +148,8 @@ checkpoint.json  The checkpoint header: settings, training state (for a text run
                  vocabulary and, for your own text, the text), metrics, and tables of tensors and chunks.
 chunks/*.bin     The tensor bytes (float32/int32, little-endian), cut into ${chunkCount} chunk(s). The
                  weights carry nanoGPT's names (transformer.wte.weight, ...), Linear weights as [out, in].
+model.safetensors  Text runs: the weights as nanoGPT's state_dict (lm_head.weight tied to wte), and
+config.json        its GPTConfig (vocab_size, block_size, n_layer, n_head, n_embd) with the vocabulary.
 `;
   if (!withLayers) return text;
   return `A checkpoint of the WebGPU training playground: run "${manifest.runName ?? manifest.runId}" at step ${manifest.step}.
