@@ -27,7 +27,6 @@ export interface RunOpenerHost {
   evaluate(): Promise<void>;
   /** Another tab took over the run with this id. */
   lockLost(runId: string): void;
-  backendName(): BackendName | null;
   /** The backend chosen at start, and whether to use our fused kernels. */
   placement(): { choice: BackendChoice; kernels: KernelChoice } | null;
 }

@@ -15,11 +15,7 @@ import { TrainingLoop } from './training-loop.ts';
 import type { PostedCommand, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { TextTrainer } from '../text/text-trainer.ts';
-
-/** While training, the text demo writes a new sample at most this often (from the end of the last one)... */
-const SAMPLE_INTERVAL_MS = 3000;
-/** ...and sampling may take at most this share of the time: on a slow GPU each character is a pass and a readback. */
-const SAMPLE_MAX_SHARE = 0.2;
+import { TextSampler } from './text-sampler.ts';
 
 /**
  * Owns the trainer inside the worker and dispatches the page's commands: one at a time, in
@@ -42,13 +38,11 @@ export class TrainingSession {
   #kernels: KernelChoice = 'auto';
   readonly #device = new DeviceWatch();
   readonly #pictures = new RunPictures();
-  /** What the text demo's samples continue, and at which temperature; the page sets them. */
-  #sampling = { prompt: '\n', temperature: 0.8 };
-  #lastSampleAt = 0;
-  #sampleCostMs = 0;
+  readonly #sampler: TextSampler;
 
   constructor(post: (event: WorkerEvent, transfer?: Transferable[]) => void) {
     this.#post = post;
+    this.#sampler = new TextSampler(post);
     this.#persistence = new Persistence((event) => this.#post(event));
     this.#persistence.onRemoteChange = (runId) => {
       if (this.#current.run?.id === runId && !this.#current.ownsRun) this.#enqueue({ type: 'resume', runId });
@@ -70,7 +64,6 @@ export class TrainingSession {
     this.#opener = new RunOpener(this.#current, this.#persistence, this.#datasets, {
       post,
       evaluate,
-      backendName,
       placement: () => (this.#backend ? { choice: this.#backend, kernels: this.#kernels } : null),
       stopTraining: () => this.#loop.stop(),
       installed: (step) => this.#installed(step),
@@ -138,10 +131,9 @@ export class TrainingSession {
         if (trainer) return this.#opener.startNew(trainer.config, undefined, trainer instanceof TextTrainer ? trainer.source.customText : undefined);
         return;
       case 'setSampling':
-        this.#sampling = { prompt: command.prompt, temperature: command.temperature };
+        this.#sampler.set(command.prompt, command.temperature);
         // While the loop trains, its next evaluation samples; sampling now would read weights mid-step.
-        this.#lastSampleAt = 0;
-        if (trainer instanceof TextTrainer && !this.#loop.active) await this.#postSample(trainer);
+        if (trainer && !this.#loop.active) await this.#sampler.sample(trainer);
         return;
       case 'train':
         if (this.#refuseReadOnly() || !trainer) return;
@@ -221,19 +213,9 @@ export class TrainingSession {
 
   async #evaluate(): Promise<void> {
     const trainer = this.#current.trainer;
-    if (trainer) this.#post(await this.#pictures.evaluate(trainer));
-    const sampleGap = Math.max(SAMPLE_INTERVAL_MS, this.#sampleCostMs / SAMPLE_MAX_SHARE);
-    if (trainer instanceof TextTrainer && (!this.#loop.running || performance.now() - this.#lastSampleAt > sampleGap)) await this.#postSample(trainer);
-  }
-
-  /** A sample from the current weights, seeded by (seed, step): the same checkpoint and prompt write the same text. */
-  async #postSample(trainer: TextTrainer): Promise<void> {
-    const { prompt, temperature } = this.#sampling;
-    const started = performance.now();
-    const sample = await trainer.sample(prompt, temperature);
-    this.#lastSampleAt = performance.now();
-    this.#sampleCostMs = this.#lastSampleAt - started;
-    this.#post({ type: 'sample', ...sample });
+    if (!trainer) return;
+    this.#post(await this.#pictures.evaluate(trainer));
+    await this.#sampler.afterEvaluation(trainer, this.#loop.running);
   }
 
   #reportError(error: unknown): void {

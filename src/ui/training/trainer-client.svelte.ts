@@ -33,6 +33,7 @@ export class TrainerClient {
   #nextSeq = 1;
   #predictions = new Map<number, (output: Float32Array) => void>();
   #whenDone = new Map<number, () => void>();
+  #inFlight: Record<ControlCommand, number> = { toggle: 0, step: 0, reset: 0, save: 0, run: 0 };
   #mnistUrl = '';
 
   /** Commands in flight, by control: their buttons show it and send nothing more. */
@@ -233,6 +234,7 @@ export class TrainerClient {
     this.wantsRunning = false;
     this.#whenDone.clear();
     this.pending = { toggle: false, step: false, reset: false, save: false, run: false };
+    this.#inFlight = { toggle: 0, step: 0, reset: 0, save: 0, run: 0 };
     this.#spawn({
       type: 'init',
       requestedBackend: 'webgl',
@@ -292,9 +294,13 @@ export class TrainerClient {
       return;
     }
     const seq = this.#nextSeq++;
+    // Several commands of one control can be in flight (settings that each start a new run):
+    // the control is pending until the last of them is done.
+    this.#inFlight[control] += 1;
     this.pending[control] = true;
     this.#whenDone.set(seq, () => {
-      this.pending[control] = false;
+      this.#inFlight[control] -= 1;
+      this.pending[control] = this.#inFlight[control] > 0;
       then?.();
     });
     this.#worker.postMessage({ ...command, seq } satisfies PostedCommand);
