@@ -47,10 +47,6 @@ export class CheckpointSaver {
     this.#committedStep = -1;
   }
 
-  get committedStep(): number {
-    return this.#committedStep;
-  }
-
   get lastFailure(): string | null {
     return this.#lastFailure;
   }
@@ -67,7 +63,7 @@ export class CheckpointSaver {
 
   /**
    * Snapshots the state at this step boundary and saves it in the background. The only work
-   * on the step path is an evaluation (if stale) and cloning the tensors on the device. The
+   * on the step path is the test loss (if stale; not for an autosave) and cloning the tensors. The
    * caller makes sure no step runs in between (the training loop calls this between rounds;
    * the session only while the loop is idle).
    */
