@@ -62,4 +62,11 @@ describe('fused MLP kernels in Firefox', () => {
     expect(new Set(counts.tensors.slice(1)).size, JSON.stringify(counts)).toBe(1);
     expect(new Set(counts.gpuBuffers).size, JSON.stringify(counts)).toBe(1);
   });
+
+  test('a Save or Pause waiting on the fused path ends the round within two submits of steps', async () => {
+    const round = await page.evaluate(() => window.lib.mlpKernelChecks.interruptedFusedRound('spiral'));
+    expect(round.steps, JSON.stringify(round)).toBeLessThanOrEqual(2 * round.maxChunk);
+    expect(round.steps).toBeGreaterThan(0);
+    expect(round.historyAgrees).toBe(true);
+  });
 });

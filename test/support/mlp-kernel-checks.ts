@@ -7,7 +7,9 @@ import { buildDataset } from '../../src/lib/datasets/registry.ts';
 import { decodeMnist } from '../../src/lib/datasets/mnist.ts';
 import type { Dataset } from '../../src/lib/datasets/types.ts';
 import { Trainer, type CapturedState, type TrainerOptions } from '../../src/lib/engine/trainer.ts';
-import { FusedMlpStep } from '../../src/lib/models/mlp-kernels/fused-mlp-step.ts';
+import { FusedMlpStep, MAX_CHUNK } from '../../src/lib/models/mlp-kernels/fused-mlp-step.ts';
+import { ReadbackPacer } from '../../src/lib/engine/readback-pacer.ts';
+import { trainOneRound } from '../../src/lib/worker/training-loop.ts';
 
 export type MlpModelName = 'spiral' | 'curve' | 'digits';
 
@@ -231,4 +233,36 @@ export async function resourceCountsWhileTraining(model: MlpModelName, rounds = 
     trainer.dispose();
   }
   return counts;
+}
+
+export interface InterruptedRound {
+  /** Steps the round had queued when it ended. */
+  steps: number;
+  /** Steps a round would have queued had nothing waited. */
+  stepsPerRead: number;
+  /** Steps per submit on this path. */
+  maxChunk: number;
+  /** The step counter and the loss history agree once the round has read its losses back. */
+  historyAgrees: boolean;
+}
+
+/**
+ * A round of the app's training loop on the fused path, with a Save (or a Pause) waiting
+ * from its start: it must end within two submits of steps, not after the pacer's whole
+ * batch. The time slice is made endless so that only the GPU backlog can end it.
+ */
+export async function interruptedFusedRound(model: MlpModelName, mnistUrl = '/data/mnist.bin'): Promise<InterruptedRound> {
+  await useBackend('webgpu');
+  const config = configOf(model, 'adam');
+  const dataset = await datasetOf(model, config, mnistUrl);
+  const trainer = Trainer.create(config, dataset);
+  try {
+    await trainer.warmUp();
+    const pacer = new ReadbackPacer();
+    pacer.stepsPerRead = 1024;
+    await trainOneRound(trainer, pacer, 0, { sliceMs: Infinity, endRound: () => true });
+    return { steps: trainer.step, stepsPerRead: 1024, maxChunk: MAX_CHUNK, historyAgrees: trainer.lossHistory.length === trainer.step };
+  } finally {
+    trainer.dispose();
+  }
 }

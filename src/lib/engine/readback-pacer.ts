@@ -1,7 +1,11 @@
 /** Aim for one loss readback per ~150 ms of training: often enough for a live chart. */
 const READ_INTERVAL_MS = 150;
-/** Never queue more steps than this between readbacks (bounds pause latency on slow GPUs). */
-const MAX_STEPS_PER_READ = 64;
+/**
+ * Never queue more steps than this between readbacks. A Pause or a Save does not wait for
+ * a round to end (the round ends at its next yield, and a fused GPU path yields every
+ * submit); this bounds the losses in flight and keeps the chart moving on fast paths.
+ */
+const MAX_STEPS_PER_READ = 1024;
 
 /**
  * How many steps to queue before the next batched loss readback. It adapts to the measured

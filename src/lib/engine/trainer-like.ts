@@ -35,6 +35,8 @@ export interface TrainerLike {
   readonly pendingLossCount: number;
   readonly kernelPath: KernelPath;
   trainStep(): void;
+  /** Resolves when the GPU has caught up with the steps queued so far (to within one submit); null when it has. Optional: only paths that queue GPU work far ahead need it. */
+  gpuBacklog?(): Promise<void> | null;
   readLosses(): Promise<Float32Array>;
   evaluate(): Promise<{ evaluation: Evaluation; predicted?: Int32Array }>;
   captureState(): Promise<RunState>;

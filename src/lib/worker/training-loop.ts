@@ -59,8 +59,11 @@ export async function trainOneRound(
   let sliceStarted = started;
   while (trainer.pendingLossCount < pacer.stepsPerRead && !(stopAt > 0 && trainer.step >= stopAt)) {
     trainer.trainStep();
-    if (performance.now() - sliceStarted < control.sliceMs) continue;
-    await yieldToEventLoop();
+    // A fused GPU path queues steps faster than the GPU runs them; waiting for it here is
+    // also a yield, so a Pause or a Save ends the round within one submit of steps.
+    const backlog = trainer.gpuBacklog?.();
+    if (!backlog && performance.now() - sliceStarted < control.sliceMs) continue;
+    await (backlog ?? yieldToEventLoop());
     if (control.endRound()) break;
     sliceStarted = performance.now();
   }

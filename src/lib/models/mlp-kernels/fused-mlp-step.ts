@@ -65,6 +65,8 @@ export class FusedMlpStep {
   #pendingLosses = 0;
   #readSlot = 0;
   #views: GPUBuffer[] = [];
+  /** Completion of each submitted chunk the GPU has not finished yet, oldest first. */
+  #inFlight: Promise<void>[] = [];
 
   /** GPU buffers alive across all instances, for leak tests. */
   static get liveBufferCount(): number {
@@ -132,6 +134,15 @@ export class FusedMlpStep {
 
   get pendingLossCount(): number {
     return this.#pendingLosses;
+  }
+
+  /**
+   * While the GPU is more than one chunk behind, a promise that resolves when it is one
+   * chunk behind; null otherwise. Queueing no further ahead keeps it busy and keeps a Pause
+   * or a Save from waiting behind a long queue: they wait one chunk, whatever the round.
+   */
+  backlog(): Promise<void> | null {
+    return this.#inFlight.length > 1 ? this.#inFlight[this.#inFlight.length - 2] : null;
   }
 
   /** Replaces the params (packed in paramSpecs order) and, if given, the optimizer slots. */
@@ -206,6 +217,10 @@ export class FusedMlpStep {
     }
     pass.end();
     queue.submit([encoder.finish()]);
+    const done: Promise<void> = queue.onSubmittedWorkDone().then(() => {
+      this.#inFlight.splice(this.#inFlight.indexOf(done), 1);
+    });
+    this.#inFlight.push(done);
     this.#queued = 0;
     this.#queuedDropout = false;
   }
