@@ -147,3 +147,9 @@ export type WorkerCommandOf<T extends WorkerCommand['type']> = Extract<WorkerCom
  * back; the rest: executed or refused). The page uses it to know what is still pending.
  */
 export type PostedCommand = WorkerCommand & { seq?: number };
+
+/** An error for the page's one message area; a field's error keeps the field's key. */
+export function errorEvent(error: unknown): WorkerEvent {
+  const key = (error as { key?: string }).key;
+  return { type: 'error', message: error instanceof Error ? error.message : String(error), ...(key ? { key } : {}) };
+}

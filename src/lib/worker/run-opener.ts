@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../engine/config.ts';
+import { isLiveChange, type TrainConfig } from '../engine/config.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { paramCount } from '../models/spec.ts';
 import { fromCheckpoint } from '../checkpoint/training-state.ts';
@@ -49,6 +49,28 @@ export class RunOpener {
     this.#persistence = persistence;
     this.#datasets = datasets;
     this.#host = host;
+  }
+
+  /**
+   * New settings from the page. A change that training can take as it goes (learning rate,
+   * batch size, ...) updates the run on screen; anything else starts a new run. A different
+   * text of one's own is a different run, even with the same settings.
+   */
+  async configure(config: TrainConfig, customText: string | undefined): Promise<void> {
+    const trainer = this.#current.trainer;
+    const sameText = !(trainer instanceof TextTrainer) || trainer.source.customText === (config.dataset === 'custom' ? customText : undefined);
+    if (trainer && this.#current.ownsRun && sameText && isLiveChange(trainer.config, config)) {
+      trainer.updateLiveSettings(config);
+      this.#host.post({ type: 'configured', config });
+      return;
+    }
+    return this.startNew(config, undefined, customText);
+  }
+
+  /** Reset: the run on screen's settings (and own text) again, from step 0, as a new run. */
+  async restart(): Promise<void> {
+    const trainer = this.#current.trainer;
+    if (trainer) return this.startNew(trainer.config, undefined, trainer instanceof TextTrainer ? trainer.source.customText : undefined);
   }
 
   /** A fresh run at step 0: new id and lock, weights from the seed or, if given, imported ones. */

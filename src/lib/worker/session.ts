@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { isLiveChange, parseConfig } from '../engine/config.ts';
+import { parseConfig } from '../engine/config.ts';
 import { chooseBackend } from '../engine/backend.ts';
 import type { BackendChoice, BackendName, KernelChoice } from '../engine/backend-names.ts';
 import { RunPictures } from './pictures.ts';
@@ -12,9 +12,8 @@ import { RunFiles } from './run-files.ts';
 import { RunOpener } from './run-opener.ts';
 import { compareRuns } from './run-comparison.ts';
 import { TrainingLoop } from './training-loop.ts';
-import type { PostedCommand, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
+import { errorEvent, type PostedCommand, type SaveReason, type WorkerCommand, type WorkerCommandOf, type WorkerEvent } from './protocol.ts';
 import { Trainer } from '../engine/trainer.ts';
-import { TextTrainer } from '../text/text-trainer.ts';
 import { TextSampler } from './text-sampler.ts';
 
 /**
@@ -66,7 +65,10 @@ export class TrainingSession {
       evaluate,
       placement: () => (this.#backend ? { choice: this.#backend, kernels: this.#kernels } : null),
       stopTraining: () => this.#loop.stop(),
-      installed: (step) => this.#installed(step),
+      installed: (step) => {
+        this.#saver.runInstalled(step);
+        this.#pictures.prepare(this.#current.trainer!.config);
+      },
       lockLost: (runId) => this.#onRunLockLost(runId),
     });
     this.#files = new RunFiles(this.#current, this.#persistence, this.#saver, this.#opener, { post, saveNow: () => this.#save('manual') });
@@ -116,20 +118,10 @@ export class TrainingSession {
     switch (command.type) {
       case 'init':
         return this.#init(command);
-      case 'configure': {
-        const config = parseConfig(command.config);
-        // A different text of one's own is a different run, even with the same settings.
-        const sameText = !(trainer instanceof TextTrainer) || trainer.source.customText === (config.dataset === 'custom' ? command.customText : undefined);
-        if (trainer && this.#current.ownsRun && sameText && isLiveChange(trainer.config, config)) {
-          trainer.updateLiveSettings(config);
-          this.#post({ type: 'configured', config });
-          return;
-        }
-        return this.#opener.startNew(config, undefined, command.customText);
-      }
+      case 'configure':
+        return this.#opener.configure(parseConfig(command.config), command.customText);
       case 'reset':
-        if (trainer) return this.#opener.startNew(trainer.config, undefined, trainer instanceof TextTrainer ? trainer.source.customText : undefined);
-        return;
+        return this.#opener.restart();
       case 'setSampling':
         this.#sampler.set(command.prompt, command.temperature);
         // While the loop trains, its next evaluation samples; sampling now would read weights mid-step.
@@ -187,11 +179,6 @@ export class TrainingSession {
     return this.#loop.active ? this.#loop.requestSave(reason) : this.#saver.saveAtBoundary(reason);
   }
 
-  #installed(step: number): void {
-    this.#saver.runInstalled(step);
-    this.#pictures.prepare(this.#current.trainer!.config);
-  }
-
   #onDeviceLost(message: string): void {
     this.#loop.requestPause();
     this.#post({ type: 'deviceLost', message: DeviceWatch.lostMessage(message, this.#current.trainer?.step ?? 0) });
@@ -219,7 +206,6 @@ export class TrainingSession {
   }
 
   #reportError(error: unknown): void {
-    const key = (error as { key?: string }).key;
-    this.#post({ type: 'error', message: error instanceof Error ? error.message : String(error), ...(key ? { key } : {}) });
+    this.#post(errorEvent(error));
   }
 }
