@@ -242,10 +242,11 @@ export class Trainer {
    */
   async warmUp(): Promise<void> {
     if (this.#fused) {
-      await this.#fused.ready();
+      // tfjs compiles the evaluation's pipelines while ours compile in the background.
       const out = tf.tidy(() => forward(this.spec, this.params, this.#testX));
       await out.data();
       out.dispose();
+      await this.#fused.ready();
       return;
     }
     const outputs = tf.tidy((): tf.Tensor[] => {
