@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { isLiveChange, parseConfig } from '../engine/config.ts';
+import { isLiveChange, isPointsChange, parseConfig, type TrainConfig } from '../engine/config.ts';
 import { chooseBackend } from '../engine/backend.ts';
 import type { BackendChoice, BackendName, KernelChoice } from '../engine/backend-names.ts';
 import { RunPictures } from './pictures.ts';
@@ -16,6 +16,7 @@ import type { PostedCommand, SaveReason, WorkerCommand, WorkerCommandOf, WorkerE
 import { Trainer } from '../engine/trainer.ts';
 import { TextTrainer } from '../text/text-trainer.ts';
 import { TextSampler } from './text-sampler.ts';
+import { runData } from './run-data.ts';
 
 /**
  * Owns the trainer inside the worker and dispatches the page's commands: one at a time, in
@@ -125,6 +126,7 @@ export class TrainingSession {
           this.#post({ type: 'configured', config });
           return;
         }
+        if (trainer instanceof Trainer && this.#current.ownsRun && isPointsChange(trainer.config, config)) return this.#replacePoints(trainer, config);
         return this.#opener.startNew(config, undefined, command.customText);
       }
       case 'reset':
@@ -180,6 +182,22 @@ export class TrainingSession {
     this.#post({ type: 'ready', backend: this.#backend });
     this.#device.watch((message) => this.#onDeviceLost(message));
     await this.#persistence.open();
+  }
+
+  /**
+   * A curve run's points changed: the run keeps its weights, optimizer state and step, and
+   * trains on the new points from the next step boundary (Trainer.replaceData). From there its
+   * config holds the new points, so the next checkpoint, and a Resume from it, has them too.
+   */
+  async #replacePoints(trainer: Trainer, config: TrainConfig): Promise<void> {
+    const dataset = await this.#datasets.build(config);
+    const replace = () => {
+      trainer.replaceData(config, dataset);
+      this.#saver.configChanged();
+      this.#post({ type: 'configured', config, data: runData(trainer) });
+    };
+    if (this.#loop.active) await this.#loop.atStepBoundary(replace);
+    else replace();
   }
 
   /** Saves at a step boundary: the loop's next one while it trains, else this one. */
