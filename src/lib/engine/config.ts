@@ -272,6 +272,12 @@ function coordinateSchema(axis: 'x' | 'y', extent: number) {
   return v.pipe(v.number(`A point's ${axis} must be a number.`), v.finite(`A point's ${axis} must be a finite number.`), v.minValue(-extent, range), v.maxValue(extent, range));
 }
 
+/** A placed curve point: first its shape, [x, y], then each coordinate. */
+function pointSchema() {
+  const pair = 'Each point must be a pair of numbers [x, y], like [0.5, -0.25].';
+  return v.pipe(v.array(v.unknown(), pair), v.length(2, pair), v.strictTuple([coordinateSchema('x', X_EXTENT), coordinateSchema('y', Y_EXTENT)], pair));
+}
+
 /** The schema every config that crosses an edge (URL, file, worker message) is checked with. */
 export const TrainConfigSchema = v.strictObject(
   {
@@ -312,7 +318,7 @@ export const TrainConfigSchema = v.strictObject(
     // Optional too: configs from before placed points have none.
     points: v.optional(
       v.pipe(
-        v.array(v.strictTuple([coordinateSchema('x', X_EXTENT), coordinateSchema('y', Y_EXTENT)], 'Each point must be a pair of numbers [x, y], like [0.5, -0.25].'), 'Points must be a list of [x, y] pairs, like [[0.5, -0.25], [1, 0.75]].'),
+        v.array(pointSchema(), 'Points must be a list of [x, y] pairs, like [[0.5, -0.25], [1, 0.75]].'),
         v.maxLength(MAX_CURVE_POINTS, `Use at most ${MAX_CURVE_POINTS} points.`),
       ),
       [],
