@@ -96,6 +96,8 @@ export class Trainer {
   #paramsStale = false;
   /** This epoch's shuffled example order (the fused path gathers batches itself). */
   #epochOrder = new Int32Array(0);
+  /** A fused step compiled by prepareData() for the next replaceData(), with the data it holds. */
+  #prepared: { dataset: Dataset; fused: FusedMlpStep } | null = null;
 
   private constructor(config: TrainConfig, dataset: Dataset, initial?: Float32Array[], options: TrainerOptions = {}) {
     this.#config = config;
@@ -191,6 +193,20 @@ export class Trainer {
    * a checkpoint taken afterwards, whose config holds the new points, resumes exactly; at step
    * 0 the trainer equals a fresh one of `config`. Only at a step boundary with every loss read.
    */
+  /**
+   * Builds ahead what replaceData(config, dataset) needs and may take seconds, while training
+   * goes on: on the fused path, a kernel for a new batch size (fewer examples than the batch),
+   * compiled. Without it, replaceData() compiles at the next step, and training waits.
+   */
+  async prepareData(config: TrainConfig, dataset: Dataset): Promise<void> {
+    const batch = Math.min(config.batchSize, exampleCount(dataset.trainX, dataset.inputShape));
+    if (!this.#fused || this.spec.kind !== 'mlp' || batch === this.#fused.layout.batch) return;
+    this.#prepared?.fused.dispose();
+    const fused = new FusedMlpStep(webgpuDevice(), mlpLayout(this.spec, config.optimizer, batch), dataset.trainX, targetRows(dataset.trainY, dataset.classes));
+    this.#prepared = { dataset, fused };
+    await fused.ready();
+  }
+
   replaceData(config: TrainConfig, dataset: Dataset): void {
     if (!isPointsChange(this.#config, config)) throw new Error('Only a curve run\'s points can change its data during a run; start a new run for other changes.');
     if (this.pendingLossCount > 0) throw new Error('The data can only change at a step boundary; read the pending losses first.');
@@ -354,6 +370,7 @@ export class Trainer {
 
   dispose(): void {
     this.#fused?.dispose();
+    this.#prepared?.fused.dispose();
     tf.dispose([...this.#params, this.#trainX, this.#trainY, this.#testX, this.#testY, ...this.#pendingLosses]);
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
     this.optimizer.dispose();
@@ -378,8 +395,11 @@ export class Trainer {
     if (this.kernelPath.kind !== 'fused' || this.spec.kind !== 'mlp') return;
     const targets = targetRows(dataset.trainY, dataset.classes);
     const previous = this.#fused;
+    const prepared = this.#prepared?.dataset === dataset ? this.#prepared.fused : null;
+    if (!prepared) this.#prepared?.fused.dispose();
+    this.#prepared = null;
     if (previous?.layout.batch === this.#batchSize) return previous.replaceTrainingData(dataset.trainX, targets);
-    this.#fused = new FusedMlpStep(webgpuDevice(), mlpLayout(this.spec, this.#config.optimizer, this.#batchSize), dataset.trainX, targets);
+    this.#fused = prepared ?? new FusedMlpStep(webgpuDevice(), mlpLayout(this.spec, this.#config.optimizer, this.#batchSize), dataset.trainX, targets);
     if (previous) {
       this.#fused.adoptState(previous);
       previous.dispose();

@@ -191,6 +191,8 @@ export class TrainingSession {
    */
   async #replacePoints(trainer: Trainer, config: TrainConfig): Promise<void> {
     const dataset = await this.#datasets.build(config);
+    // Training goes on with the old points while a kernel for a new batch size compiles.
+    await trainer.prepareData(config, dataset);
     const replace = () => {
       trainer.replaceData(config, dataset);
       this.#saver.configChanged();
