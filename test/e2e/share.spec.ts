@@ -27,7 +27,7 @@ const hostileHashes: [string, string][] = [
   ['bad JSON', '#experiment=' + encodeURIComponent('{"v":1,"config":{')],
   ['an unknown key', '#experiment=' + encodeURIComponent('{"v":1,"config":{"demo":"classify2d"},"onload":"alert(1)"}')],
   ['an out-of-range number', '#experiment=' + encodeURIComponent(JSON.stringify({ v: 1, config: { learningRate: -5 } }))],
-  ['a huge string', '#experiment=' + 'A'.repeat(20000)],
+  ['a huge string', '#experiment=' + 'A'.repeat(60000)],
   ['a __proto__ key', '#experiment=' + encodeURIComponent('{"v":1,"__proto__":{"isAdmin":true},"config":{}}')],
   ['hidden settings that are not a list', '#experiment=' + encodeURIComponent('{"v":1,"config":{},"hide":"abc"}')],
 ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/lib/engine/config.ts';
-import { experimentHash, HASH_KEY, parseExperimentHash } from '../../src/lib/share/hash-state.ts';
+import { experimentHash, HASH_KEY, MAX_HASH_LENGTH, parseExperimentHash } from '../../src/lib/share/hash-state.ts';
 
 const encode = (json: string) => `#${HASH_KEY}=${encodeURIComponent(json)}`;
 
@@ -22,7 +22,7 @@ describe('share-link hash', () => {
     ['an unknown key', encode(JSON.stringify({ ...valid, config: { ...valid.config, evil: 1 } })), /have a setting "evil" that this version of the playground does not have/],
     ['an unknown top-level key', encode(JSON.stringify({ ...valid, script: 'alert(1)' })), /a part "script" that this version does not know/],
     ['an out-of-range number', encode(JSON.stringify({ ...valid, config: { ...valid.config, learningRate: 1e9 } })), /Learning rate must be a number from/],
-    ['a huge string', encode(JSON.stringify({ ...valid, config: { ...valid.config, dataset: 'x'.repeat(20000) } })), /characters long/],
+    ['a huge string', encode(JSON.stringify({ ...valid, config: { ...valid.config, dataset: 'x'.repeat(MAX_HASH_LENGTH) } })), /characters long/],
     ['a __proto__ key', encode('{"v":1,"__proto__":{"polluted":true},"config":{}}'), /forbidden key "__proto__"/],
     ['a constructor key', encode('{"v":1,"config":{"constructor":{"prototype":{"polluted":true}}}}'), /forbidden key "(constructor|prototype)"/],
     ['a wrong version', encode(JSON.stringify({ ...valid, v: 99 })), /different version/],

@@ -27,10 +27,15 @@ function classify2d(config: TrainConfig): Dataset {
   };
 }
 
+/**
+ * The sine's seeded train/test split; with placed points (dataset `points`) those are the
+ * training set instead, and the sine's held-out points stay the test set, so the test loss
+ * keeps measuring the fit against the sine while the user edits.
+ */
 function curve(config: TrainConfig): Dataset {
   const points = generateSine(config.samples, config.noise, config.seed);
   const { train, test } = splitIndices(config.samples, config.testFraction, config.seed);
-  const trainPoints = takeRows(points, 2, train);
+  const trainPoints = config.dataset === 'points' ? Float32Array.from(config.points.flat()) : takeRows(points, 2, train);
   const testPoints = takeRows(points, 2, test);
   const inputs = (p: Float32Array) => Float32Array.from({ length: p.length / 2 }, (_, i) => p[2 * i] / X_EXTENT);
   const targets = (p: Float32Array) => Float32Array.from({ length: p.length / 2 }, (_, i) => p[2 * i + 1]);

@@ -2,6 +2,13 @@ import { Rng } from '../engine/rng.ts';
 
 /** x spans [-X_EXTENT, X_EXTENT]; the network sees x / X_EXTENT. */
 export const X_EXTENT = 3;
+/** The picture shows y in [-Y_EXTENT, Y_EXTENT]; placed points stay inside it. */
+export const Y_EXTENT = 2;
+/**
+ * Most points one can place: plenty to draw any shape on a 360 px picture, and a share link
+ * with this many stays under ~7,000 characters.
+ */
+export const MAX_CURVE_POINTS = 300;
 
 /** The curve the demo fits; the picture draws it as the ground truth. */
 export const trueCurve = (x: number): number => Math.sin(1.5 * x);

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ConfigError } from './errors.ts';
 import { TEXT_DATASETS } from '../text/data/text-datasets.ts';
+import { MAX_CURVE_POINTS, X_EXTENT, Y_EXTENT } from '../datasets/sine.ts';
 
 /**
  * The whole experiment as one flat, typed record. A seed plus this config determines a run:
@@ -8,7 +9,9 @@ import { TEXT_DATASETS } from '../text/data/text-datasets.ts';
  */
 export const DEMOS = ['classify2d', 'digits', 'curve', 'text'] as const;
 export const DATASETS_2D = ['spiral', 'circles', 'xor', 'gaussians', 'checkerboard'] as const;
-export const DATASETS = [...DATASETS_2D, 'sine', 'mnist', ...TEXT_DATASETS] as const;
+/** The curve demo's data: the generated sine, or `points` placed on the picture (config.points). */
+export const CURVE_DATASETS = ['sine', 'points'] as const;
+export const DATASETS = [...DATASETS_2D, ...CURVE_DATASETS, 'mnist', ...TEXT_DATASETS] as const;
 export const FEATURES = ['x', 'y', 'x2', 'y2', 'xy', 'sinx', 'siny'] as const;
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
@@ -103,6 +106,13 @@ export interface TrainConfig {
   taskLength: number;
   /** Text: most digits per number of the add task. */
   taskDigits: number;
+  /**
+   * Curve demo, dataset `points`: the training points placed on the picture, as [x, y] pairs
+   * (x within ±X_EXTENT, y within ±Y_EXTENT); [] for every other dataset. Editing them during a
+   * run changes this run's data in place (see isPointsChange), so a checkpoint's config holds
+   * the points its run trains on from that step.
+   */
+  points: [number, number][];
 }
 
 /**
@@ -142,6 +152,7 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
     dropout: 0,
     seed: 1,
     ...TEXT_FIELD_DEFAULTS,
+    points: [],
   },
   digits: {
     demo: 'digits',
@@ -162,6 +173,7 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
     dropout: 0,
     seed: 1,
     ...TEXT_FIELD_DEFAULTS,
+    points: [],
   },
   curve: {
     demo: 'curve',
@@ -182,6 +194,7 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
     dropout: 0,
     seed: 1,
     ...TEXT_FIELD_DEFAULTS,
+    points: [],
   },
   text: {
     demo: 'text',
@@ -202,6 +215,7 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
     dropout: 0,
     seed: 1,
     ...TEXT_FIELD_DEFAULTS,
+    points: [],
   },
 };
 
@@ -211,15 +225,34 @@ const DEMO_DEFAULTS: Record<DemoKind, TrainConfig> = {
  */
 export const LIVE_KEYS = ['learningRate', 'schedule', 'decaySteps', 'l2', 'dropout', 'weightDecay', 'gradClip', 'warmupSteps'] as const satisfies readonly (keyof TrainConfig)[];
 
+/** True when `next` differs from `current` only in `keys`. */
+function differsOnlyIn(current: TrainConfig, next: TrainConfig, keys: readonly string[]): boolean {
+  const allowed = new Set(keys);
+  return (Object.keys(next) as (keyof TrainConfig)[]).every((key) => allowed.has(key) || JSON.stringify(current[key]) === JSON.stringify(next[key]));
+}
+
 /** True when `next` differs from `current` only in LIVE_KEYS. */
 export function isLiveChange(current: TrainConfig, next: TrainConfig): boolean {
-  const live = new Set<string>(LIVE_KEYS);
-  return (Object.keys(next) as (keyof TrainConfig)[]).every((key) => live.has(key) || JSON.stringify(current[key]) === JSON.stringify(next[key]));
+  return differsOnlyIn(current, next, LIVE_KEYS);
+}
+
+/**
+ * True when a curve run's training points change (placed, moved or removed points, or back to
+ * the sine), with at most LIVE_KEYS besides: the run keeps its weights, optimizer state and
+ * step and trains on the new points from the next step boundary (Trainer.replaceData).
+ */
+export function isPointsChange(current: TrainConfig, next: TrainConfig): boolean {
+  return current.demo === 'curve' && next.demo === 'curve' && !isLiveChange(current, next) && differsOnlyIn(current, next, [...LIVE_KEYS, 'dataset', 'points']);
+}
+
+/** True when changing `current` into `next` continues the run instead of starting a new one. */
+export function continuesRun(current: TrainConfig, next: TrainConfig): boolean {
+  return isLiveChange(current, next) || isPointsChange(current, next);
 }
 
 export function defaultConfig(demo: DemoKind = 'classify2d'): TrainConfig {
   const config = DEMO_DEFAULTS[demo];
-  return { ...config, features: [...config.features], hidden: [...config.hidden] };
+  return { ...config, features: [...config.features], hidden: [...config.hidden], points: [] };
 }
 
 function numberSchema(field: NumericField) {
@@ -232,6 +265,17 @@ function numberSchema(field: NumericField) {
     v.minValue(min, range),
     v.maxValue(max, range),
   );
+}
+
+function coordinateSchema(axis: 'x' | 'y', extent: number) {
+  const range = `A point's ${axis} must be a number from ${-extent} to ${extent}, inside the picture.`;
+  return v.pipe(v.number(`A point's ${axis} must be a number.`), v.finite(`A point's ${axis} must be a finite number.`), v.minValue(-extent, range), v.maxValue(extent, range));
+}
+
+/** A placed curve point: first its shape, [x, y], then each coordinate. */
+function pointSchema() {
+  const pair = 'Each point must be a pair of numbers [x, y], like [0.5, -0.25].';
+  return v.pipe(v.array(v.unknown(), pair), v.length(2, pair), v.strictTuple([coordinateSchema('x', X_EXTENT), coordinateSchema('y', Y_EXTENT)], pair));
 }
 
 /** The schema every config that crosses an edge (URL, file, worker message) is checked with. */
@@ -271,6 +315,14 @@ export const TrainConfigSchema = v.strictObject(
     warmupSteps: v.optional(numberSchema('warmupSteps'), TEXT_FIELD_DEFAULTS.warmupSteps),
     taskLength: v.optional(numberSchema('taskLength'), TEXT_FIELD_DEFAULTS.taskLength),
     taskDigits: v.optional(numberSchema('taskDigits'), TEXT_FIELD_DEFAULTS.taskDigits),
+    // Optional too: configs from before placed points have none.
+    points: v.optional(
+      v.pipe(
+        v.array(pointSchema(), 'Points must be a list of [x, y] pairs, like [[0.5, -0.25], [1, 0.75]].'),
+        v.maxLength(MAX_CURVE_POINTS, `Use at most ${MAX_CURVE_POINTS} points.`),
+      ),
+      [],
+    ),
   },
   (issue) =>
     issue.expected === 'never'
@@ -280,9 +332,15 @@ export const TrainConfigSchema = v.strictObject(
 
 /** Rules between fields that a per-field schema cannot express. */
 function checkCombination(config: TrainConfig): void {
-  const expectedDataset = { classify2d: DATASETS_2D as readonly string[], curve: ['sine'], digits: ['mnist'], text: TEXT_DATASETS as readonly string[] }[config.demo];
+  const expectedDataset = { classify2d: DATASETS_2D as readonly string[], curve: CURVE_DATASETS as readonly string[], digits: ['mnist'], text: TEXT_DATASETS as readonly string[] }[config.demo];
   if (!expectedDataset.includes(config.dataset)) {
     throw new ConfigError('dataset', `The ${config.demo} demo cannot use the ${config.dataset} dataset; pick one of: ${expectedDataset.join(', ')}.`);
+  }
+  if (config.dataset === 'points' && config.points.length === 0) {
+    throw new ConfigError('points', 'The points dataset needs at least one point in "points"; place points on the picture, or use the sine dataset.');
+  }
+  if (config.dataset !== 'points' && config.points.length > 0) {
+    throw new ConfigError('points', `Only the points dataset trains on "points", but the dataset is ${config.dataset}; set the dataset to points, or leave "points" empty.`);
   }
   if (config.model === 'cnn' && config.demo !== 'digits') {
     throw new ConfigError('model', 'The small CNN only works on the handwritten digits; pick the MLP for this demo.');
@@ -312,7 +370,9 @@ export function parseConfig(input: unknown): TrainConfig {
   if (!result.success) {
     const issue = result.issues[0];
     const key = issue.path?.map((p) => String(p.key)).join('.') ?? 'config';
-    throw new ConfigError(key, issue.message);
+    // "points.12.0": say which point, counted from 1 as a reader counts them.
+    const point = key.match(/^points\.(\d+)/);
+    throw new ConfigError(key, point ? `Point ${Number(point[1]) + 1}: ${issue.message}` : issue.message);
   }
   const config = result.output as TrainConfig;
   checkCombination(config);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { isLiveChange, type TrainConfig } from './config.ts';
+import { isLiveChange, isPointsChange, type TrainConfig } from './config.ts';
 import type { Dataset } from '../datasets/types.ts';
 import { exampleCount } from '../datasets/types.ts';
 import { Rng, type RngState } from './rng.ts';
@@ -72,20 +72,20 @@ export const dropoutSeedAt = (seed: number, step: number) => (Math.imul(seed + 1
  */
 export class Trainer {
   #config: TrainConfig;
-  readonly dataset: Dataset;
+  #dataset!: Dataset;
   readonly spec: ModelSpec;
   readonly paramTable: ParamSpec[];
   readonly optimizer: tf.Optimizer;
   /** Fused WGSL kernels or TensorFlow.js ops, and why; fixed for the trainer's life. */
   readonly kernelPath: KernelPath;
-  readonly stepsPerEpoch: number;
-  readonly batchSize: number;
+  #stepsPerEpoch = 0;
+  #batchSize = 0;
 
   #progress: TrainerProgress;
-  #trainX: tf.Tensor;
-  #trainY: tf.Tensor;
-  #testX: tf.Tensor;
-  #testY: tf.Tensor;
+  #trainX!: tf.Tensor;
+  #trainY!: tf.Tensor;
+  #testX!: tf.Tensor;
+  #testY!: tf.Tensor;
   #epochX: tf.Tensor | null = null;
   #epochY: tf.Tensor | null = null;
   #pendingLosses: tf.Tensor[] = [];
@@ -96,30 +96,19 @@ export class Trainer {
   #paramsStale = false;
   /** This epoch's shuffled example order (the fused path gathers batches itself). */
   #epochOrder = new Int32Array(0);
+  /** A fused step compiled by prepareData() for the next replaceData(), with the data it holds. */
+  #prepared: { dataset: Dataset; fused: FusedMlpStep } | null = null;
 
   private constructor(config: TrainConfig, dataset: Dataset, initial?: Float32Array[], options: TrainerOptions = {}) {
     this.#config = config;
-    this.dataset = dataset;
     this.spec = modelSpecFor(config, dataset);
     this.paramTable = paramSpecs(this.spec);
     const values = initial ?? initialValues(this.paramTable, config.seed);
     this.#params = this.paramTable.map((p, i) => tf.tidy(() => tf.variable(tf.tensor(values[i], p.shape, 'float32'), true)));
     this.optimizer = createOptimizer(config.optimizer, config.learningRate);
     this.kernelPath = chooseKernelPath(this.spec, options.kernels ?? 'auto');
-
-    const trainCount = exampleCount(dataset.trainX, dataset.inputShape);
-    // A batch larger than the data would leave nothing to train on; shrink it, keep shapes fixed.
-    this.batchSize = Math.min(config.batchSize, trainCount);
-    this.stepsPerEpoch = Math.floor(trainCount / this.batchSize);
-    this.#trainX = tf.tensor(dataset.trainX, [trainCount, ...dataset.inputShape]);
-    this.#trainY = this.#targets(dataset.trainY);
-    this.#testX = tf.tensor(dataset.testX, [exampleCount(dataset.testX, dataset.inputShape), ...dataset.inputShape]);
-    this.#testY = this.#targets(dataset.testY);
-    if (this.kernelPath.kind === 'fused' && this.spec.kind === 'mlp') {
-      const layout = mlpLayout(this.spec, config.optimizer, this.batchSize);
-      this.#fused = new FusedMlpStep(webgpuDevice(), layout, dataset.trainX, targetRows(dataset.trainY, dataset.classes));
-      this.#fused.writeState(packParams(values, layout.paramCount));
-    }
+    this.#loadData(dataset);
+    this.#fused?.writeState(packParams(values, this.#fused.layout.paramCount));
     this.#progress = { step: 0, epoch: 0, cursor: 0, epochRngState: Rng.seeded(config.seed, 'shuffle').state, evaluations: [] };
     this.#shuffleEpoch();
   }
@@ -182,6 +171,53 @@ export class Trainer {
 
   get config(): TrainConfig {
     return this.#config;
+  }
+
+  get dataset(): Dataset {
+    return this.#dataset;
+  }
+
+  /** Examples per step: the config's batch size, or all training examples if there are fewer. */
+  get batchSize(): number {
+    return this.#batchSize;
+  }
+
+  get stepsPerEpoch(): number {
+    return this.#stepsPerEpoch;
+  }
+
+  /**
+   * Trains on new data from the next step on (a curve run's placed points; see isPointsChange),
+   * keeping the weights, the optimizer state, the step and the loss history. The epoch starts
+   * over the new data (cursor 0, its order replayed from the epoch's stored shuffle state), so
+   * a checkpoint taken afterwards, whose config holds the new points, resumes exactly; at step
+   * 0 the trainer equals a fresh one of `config`. Only at a step boundary with every loss read.
+   */
+  /**
+   * Builds ahead what replaceData(config, dataset) needs and may take seconds, while training
+   * goes on: on the fused path, a kernel for a new batch size (fewer examples than the batch),
+   * compiled. Without it, replaceData() compiles at the next step, and training waits.
+   */
+  async prepareData(config: TrainConfig, dataset: Dataset): Promise<void> {
+    const batch = Math.min(config.batchSize, exampleCount(dataset.trainX, dataset.inputShape));
+    if (!this.#fused || this.spec.kind !== 'mlp' || batch === this.#fused.layout.batch) return;
+    this.#prepared?.fused.dispose();
+    const fused = new FusedMlpStep(webgpuDevice(), mlpLayout(this.spec, config.optimizer, batch), dataset.trainX, targetRows(dataset.trainY, dataset.classes));
+    this.#prepared = { dataset, fused };
+    await fused.ready();
+  }
+
+  replaceData(config: TrainConfig, dataset: Dataset): void {
+    if (!isPointsChange(this.#config, config)) throw new Error('Only a curve run\'s points can change its data during a run; start a new run for other changes.');
+    if (this.pendingLossCount > 0) throw new Error('The data can only change at a step boundary; read the pending losses first.');
+    if (dataset.inputShape.join() !== this.#dataset.inputShape.join() || dataset.classes !== this.#dataset.classes) {
+      throw new Error('The new data must have the same input shape and classes as the run\'s model.');
+    }
+    this.#config = config;
+    tf.dispose([this.#trainX, this.#trainY, this.#testX, this.#testY]);
+    this.#loadData(dataset);
+    this.#progress.cursor = 0;
+    this.#shuffleEpoch();
   }
 
   /** Applies a change of LIVE_KEYS settings from the next step on; anything else needs a new run. */
@@ -344,10 +380,41 @@ export class Trainer {
 
   dispose(): void {
     this.#fused?.dispose();
+    this.#prepared?.fused.dispose();
     tf.dispose([...this.#params, this.#trainX, this.#trainY, this.#testX, this.#testY, ...this.#pendingLosses]);
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
     this.optimizer.dispose();
     this.#pendingLosses = [];
+  }
+
+  /**
+   * Uploads `dataset` and sizes the batches for it. On the fused path the kernel gets the new
+   * rows; a different batch size (fewer examples than the config's) needs a kernel of its own,
+   * which continues the previous one's weights and optimizer state.
+   */
+  #loadData(dataset: Dataset): void {
+    this.#dataset = dataset;
+    const trainCount = exampleCount(dataset.trainX, dataset.inputShape);
+    // A batch larger than the data would leave nothing to train on; shrink it, keep shapes fixed.
+    this.#batchSize = Math.min(this.#config.batchSize, trainCount);
+    this.#stepsPerEpoch = Math.floor(trainCount / this.#batchSize);
+    this.#trainX = tf.tensor(dataset.trainX, [trainCount, ...dataset.inputShape]);
+    this.#trainY = this.#targets(dataset.trainY);
+    this.#testX = tf.tensor(dataset.testX, [exampleCount(dataset.testX, dataset.inputShape), ...dataset.inputShape]);
+    this.#testY = this.#targets(dataset.testY);
+    if (this.kernelPath.kind !== 'fused' || this.spec.kind !== 'mlp') return;
+    const targets = targetRows(dataset.trainY, dataset.classes);
+    const previous = this.#fused;
+    const prepared = this.#prepared?.dataset === dataset ? this.#prepared.fused : null;
+    if (!prepared) this.#prepared?.fused.dispose();
+    this.#prepared = null;
+    if (previous?.layout.batch === this.#batchSize) return previous.replaceTrainingData(dataset.trainX, targets);
+    this.#fused = prepared ?? new FusedMlpStep(webgpuDevice(), mlpLayout(this.spec, this.#config.optimizer, this.#batchSize), dataset.trainX, targets);
+    if (previous) {
+      this.#fused.adoptState(previous);
+      previous.dispose();
+      this.#paramsStale = true;
+    }
   }
 
   #targets(labels: Float32Array): tf.Tensor {

@@ -35,6 +35,7 @@ const SETTING_LABELS: Partial<Record<keyof TrainConfig, string>> = {
   l2: 'L2',
   dropout: 'dropout',
   seed: 'seed',
+  points: 'placed points',
 };
 
 /** "weightDecay" → "weight decay". */
@@ -42,8 +43,9 @@ function labelOf(key: string): string {
   return SETTING_LABELS[key as keyof TrainConfig] ?? key.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
 }
 
-/** A setting's value as the settings form shows it; an empty hidden-layer list is a linear model. */
+/** A setting's value as the settings form shows it; an empty hidden-layer list is a linear model, placed points are counted. */
 function shownValue(key: string, value: unknown): string {
+  if (key === 'points' && Array.isArray(value)) return value.length === 0 ? 'none' : String(value.length);
   if (Array.isArray(value)) return value.length === 0 && key === 'hidden' ? 'none' : value.join(',');
   return value === undefined ? 'not set' : String(value);
 }
@@ -53,8 +55,11 @@ export function configDifferences(configs: readonly TrainConfig[]): ConfigDiffer
   const keys = new Set([...Object.keys(SETTING_LABELS), ...configs.flatMap((config) => Object.keys(config))]);
   const differences: ConfigDifference[] = [];
   for (const key of keys as Set<keyof TrainConfig>) {
+    if (new Set(configs.map((config) => JSON.stringify(config[key]))).size === 1) continue;
     const values = configs.map((config) => shownValue(key, config[key]));
-    if (new Set(values).size > 1) differences.push({ key, label: labelOf(key), values });
+    // As many points in each run, in different places: "placed points 96 → 96, moved".
+    const sameShown = new Set(values).size === 1;
+    differences.push({ key, label: labelOf(key), values: sameShown ? values.map((value, i) => (i === 0 ? value : `${value}, moved`)) : values });
   }
   return differences;
 }

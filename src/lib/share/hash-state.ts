@@ -14,10 +14,11 @@ export const HASH_KEY = 'experiment';
 export const HASH_VERSION = 1;
 /**
  * Longer hashes are refused before parsing: no real experiment needs this much. A config takes
- * ~460 characters encoded, so a comparison of MAX_COMPARED_RUNS runs takes ~2,800, and a note
- * of MAX_NOTE_LENGTH emoji up to 6,000 more.
+ * ~460 characters encoded, and up to ~6,600 more with MAX_CURVE_POINTS placed curve points (two
+ * decimals each, as the picture places them), so a comparison of MAX_COMPARED_RUNS such runs
+ * takes ~42,000, and a note of MAX_NOTE_LENGTH emoji up to 6,000 more.
  */
-export const MAX_HASH_LENGTH = 12000;
+export const MAX_HASH_LENGTH = 50000;
 /** Most runs a comparison (and so a comparison link) holds; more lines would not read on one chart. */
 export const MAX_COMPARED_RUNS = 6;
 /** Longest teacher's note, in characters as a reader counts them (an emoji is one). */

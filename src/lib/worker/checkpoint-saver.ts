@@ -29,6 +29,8 @@ export class CheckpointSaver {
   #inFlightStep: number | null = null;
   /** Why the last save of this run failed, for Export to explain an older checkpoint. */
   #lastFailure: string | null = null;
+  /** Counts changes of the run's config within its life (new curve points); see configChanged(). */
+  #configVersion = 0;
 
   constructor(current: CurrentRun, persistence: Persistence, host: SaverHost) {
     this.#current = current;
@@ -40,6 +42,16 @@ export class CheckpointSaver {
   runInstalled(step: number): void {
     this.#committedStep = step;
     this.#lastFailure = null;
+  }
+
+  /**
+   * The run's config changed in place at this step (a curve run's new points): neither the
+   * committed checkpoint of this step nor a save still in flight holds it, so the next Pause,
+   * autosave or hidden-tab save writes this step again, with the new config.
+   */
+  configChanged(): void {
+    this.#configVersion += 1;
+    this.#committedStep = -1;
   }
 
   /** The store was reopened and what it held may be gone: the next boundary saves again, even at the same step. */
@@ -103,8 +115,9 @@ export class CheckpointSaver {
     if (stale && (reason !== 'autosave' || trainer.progress.evaluations.length === 0)) await trainer.evaluate();
     const captured = await trainer.captureState();
     const step = trainer.step;
+    const version = this.#configVersion;
     this.#inFlightStep = step;
-    void this.#persistence.save(captured, { runId: run.id, runName: run.name, config: trainer.config, backend }, reason).then((result) => this.#finished(run.id, step, result));
+    void this.#persistence.save(captured, { runId: run.id, runName: run.name, config: trainer.config, backend }, reason).then((result) => this.#finished(run.id, step, version, result));
   }
 
   /** Waits for the save in flight, if any. */
@@ -112,10 +125,11 @@ export class CheckpointSaver {
     return this.#persistence.settle();
   }
 
-  #finished(runId: string, step: number, result: SaveResult | Error): void {
+  #finished(runId: string, step: number, version: number, result: SaveResult | Error): void {
     this.#inFlightStep = null;
-    // The run may have changed while this save was written; its steps are not ours then.
-    if (this.#current.run?.id !== runId) return;
+    // The run may have changed while this save was written; its steps are not ours then. Nor
+    // is a step saved with the config it had before an in-place change.
+    if (this.#current.run?.id !== runId || version !== this.#configVersion) return;
     if (result instanceof Error) {
       this.#lastFailure = result.message;
     } else {

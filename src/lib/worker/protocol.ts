@@ -104,8 +104,8 @@ export type WorkerEvent =
       /** The backend and kernels this run trains with, and why when not the first choice. */
       training: TrainingPlacement;
     }
-  /** A live setting changed (see LIVE_KEYS); the run continues. */
-  | { type: 'configured'; config: TrainConfig }
+  /** A live setting changed (see LIVE_KEYS), or a curve run's points (then `data` has them); the run continues. */
+  | { type: 'configured'; config: TrainConfig; data?: RunData }
   | {
       type: 'progress';
       /** Step reached after these losses. */

@@ -7,6 +7,7 @@ const DATASET_TITLES: Record<TrainConfig['dataset'], string> = {
   gaussians: 'Gaussians',
   checkerboard: 'Checkerboard',
   sine: 'Sine curve',
+  points: 'Your points',
   mnist: 'Digits',
   cities: 'City names',
   words: 'English words',

@@ -105,6 +105,8 @@ export class TrainingLoop {
   #loop: Promise<void> | null = null;
   /** A save to take at the next step boundary, and who waits for its snapshot. */
   #saveRequest: { reason: SaveReason; taken: (() => void)[] } | null = null;
+  /** Changes to make at the next step boundary (a curve run's new points), in order. */
+  #boundaryTasks: { task: () => void; settled: (error?: unknown) => void }[] = [];
   /** What the last save cost training: the time the step path waited for its snapshot. */
   #lastSaveCostMs = 0;
   /**
@@ -172,6 +174,16 @@ export class TrainingLoop {
     });
   }
 
+  /**
+   * Runs `task` at the loop's next step boundary, where every step's loss has been read back,
+   * and resolves (or rejects with its error) once it ran. Only while `active`: otherwise the
+   * trainer is idle, and the caller runs the task itself.
+   */
+  atStepBoundary(task: () => void): Promise<void> {
+    if (!this.#loop) throw new Error('atStepBoundary() needs a running loop; change the trainer directly while paused.');
+    return new Promise<void>((resolve, reject) => this.#boundaryTasks.push({ task, settled: (error) => (error === undefined ? resolve() : reject(error)) }));
+  }
+
   /** One step while paused: train, read the loss, evaluate. */
   async stepOnce(trainer: TrainerLike): Promise<void> {
     if (this.#loop) return;
@@ -193,7 +205,7 @@ export class TrainingLoop {
       get sliceMs() {
         return host.saveInFlight() ? SAVING_SLICE_MS : TRAINING_SLICE_MS;
       },
-      endRound: () => !this.#running || this.#saveRequest !== null,
+      endRound: () => !this.#running || this.#saveRequest !== null || this.#boundaryTasks.length > 0,
     };
     let lastEvaluation = performance.now();
     let evaluationCost = 0;
@@ -206,6 +218,7 @@ export class TrainingLoop {
         const { losses, elapsedMs } = await trainOneRound(trainer, pacer, this.stopAt, control);
         this.totals.trainingMs += elapsedMs;
         diverged = this.#postLosses(trainer, losses, pacer.stepsPerSec);
+        this.#runBoundaryTasks();
         if (diverged) {
           message = diverged.message;
           this.#running = false;
@@ -231,12 +244,28 @@ export class TrainingLoop {
       }
     } finally {
       this.#running = false;
+      // A change asked for as training stopped comes first, so the pause saves the run as changed.
+      this.#runBoundaryTasks();
       host.post({ type: 'state', running: false, message });
     }
     // Every pause saves, unless the run diverged, lost its device or went to another tab. A
     // Save that arrives while that snapshot is taken is served here too, before the loop ends.
     if (!diverged && host.maySave()) await this.#saveNow('pause');
     while (this.#saveRequest) await this.#saveNow('pause');
+    this.#runBoundaryTasks();
+  }
+
+  #runBoundaryTasks(): void {
+    const tasks = this.#boundaryTasks;
+    this.#boundaryTasks = [];
+    for (const { task, settled } of tasks) {
+      try {
+        task();
+        settled();
+      } catch (error) {
+        settled(error);
+      }
+    }
   }
 
   /** Takes the requested save (or one for `fallback`) at this step boundary and wakes its waiters. */

@@ -122,6 +122,11 @@ export class SettingsForm {
     this.#update({ features });
   }
 
+  /** The curve demo's training points, placed on the picture; [] goes back to the generated sine. */
+  setPoints(points: [number, number][]): void {
+    this.#update({ dataset: points.length > 0 ? 'points' : 'sine', points });
+  }
+
   addLayer(): void {
     if (this.config.hidden.length >= MAX_HIDDEN_LAYERS) return;
     const units = this.config.hidden.at(-1) ?? 8;

@@ -1,5 +1,5 @@
 import { getContext, setContext } from 'svelte';
-import { isLiveChange, type TrainConfig } from '../../lib/engine/config.ts';
+import { continuesRun, type TrainConfig } from '../../lib/engine/config.ts';
 import type { BackendChoice, BackendName, KernelChoice, TrainingPlacement } from '../../lib/engine/backend-names.ts';
 import type { Evaluation } from '../../lib/engine/trainer.ts';
 import type { CheckpointSummary, SaveProgress, UsageReport } from '../../lib/checkpoint/types.ts';
@@ -17,8 +17,8 @@ export type SaveStatus =
   | { kind: 'saved'; step: number; at: number; reason: string }
   | { kind: 'failed'; message: string };
 
-/** The controls whose commands can be in flight; at most one of each is. */
-export type ControlCommand = 'toggle' | 'step' | 'reset' | 'save' | 'run';
+/** The controls whose commands can be in flight; at most one of each is. `change`: a change that continues the run. */
+export type ControlCommand = 'toggle' | 'step' | 'reset' | 'save' | 'run' | 'change';
 
 /**
  * The page's only handle on the training worker: it sends commands and turns the worker's
@@ -33,11 +33,17 @@ export class TrainerClient {
   #nextSeq = 1;
   #predictions = new Map<number, (output: Float32Array) => void>();
   #whenDone = new Map<number, () => void>();
-  #inFlight: Record<ControlCommand, number> = { toggle: 0, step: 0, reset: 0, save: 0, run: 0 };
+  #inFlight: Record<ControlCommand, number> = { toggle: 0, step: 0, reset: 0, save: 0, run: 0, change: 0 };
   #mnistUrl = '';
+  /**
+   * The newest change that continues the run, held back while another is in flight: dragging
+   * a curve point makes dozens a second, and the worker applies one per readback round, so
+   * only the latest is sent when the one in flight is done.
+   */
+  #heldChange: TrainConfig | null = null;
 
   /** Commands in flight, by control: their buttons show it and send nothing more. */
-  pending = $state<Record<ControlCommand, boolean>>({ toggle: false, step: false, reset: false, save: false, run: false });
+  pending = $state<Record<ControlCommand, boolean>>({ toggle: false, step: false, reset: false, save: false, run: false, change: false });
   /** Whether the user wants training to run; `running` is what the worker last said. */
   wantsRunning = $state(false);
   /** The run this tab had last saved before the page (re)loaded, for the Resume offer. */
@@ -116,11 +122,25 @@ export class TrainerClient {
     this.#customText = customText;
     // A change the run cannot take live starts a new run: from now on the readouts, chart
     // and pictures belong to it, not to the run being replaced. A live change (the learning
-    // rate, say) applies from the worker's next step; `configured` confirms it.
-    const newRun = !this.config || textChanged || !isLiveChange(this.config, next);
-    if (newRun) this.#clearRun(next);
-    else this.config = next;
-    this.#send({ type: 'configure', config: next, customText: next.dataset === 'custom' ? customText : undefined }, newRun ? 'run' : undefined);
+    // rate, say, or a curve's points) applies from the worker's next step; `configured` confirms it.
+    const newRun = !this.config || textChanged || !continuesRun(this.config, next);
+    if (newRun) {
+      this.#heldChange = null;
+      this.#clearRun(next);
+      this.#send({ type: 'configure', config: next, customText: next.dataset === 'custom' ? customText : undefined }, 'run');
+      return;
+    }
+    this.config = next;
+    if (this.pending.change) this.#heldChange = next;
+    else this.#sendChange(next);
+  }
+
+  #sendChange(config: TrainConfig): void {
+    this.#send({ type: 'configure', config }, 'change', () => {
+      const held = this.#heldChange;
+      this.#heldChange = null;
+      if (held) this.#sendChange(held);
+    });
   }
 
   /** What the text demo's samples continue and how boldly; a new sample follows. */
@@ -139,7 +159,7 @@ export class TrainerClient {
    * and Reset then starts a new run from it, so the run on screen keeps its saved checkpoints.
    */
   setUpRun(config: TrainConfig): void {
-    const inPlace = this.config !== null && isLiveChange(this.config, config);
+    const inPlace = this.config !== null && continuesRun(this.config, config);
     this.configure(config);
     if (inPlace) this.reset();
   }
@@ -233,8 +253,9 @@ export class TrainerClient {
     this.running = false;
     this.wantsRunning = false;
     this.#whenDone.clear();
-    this.pending = { toggle: false, step: false, reset: false, save: false, run: false };
-    this.#inFlight = { toggle: 0, step: 0, reset: 0, save: 0, run: 0 };
+    this.pending = { toggle: false, step: false, reset: false, save: false, run: false, change: false };
+    this.#inFlight = { toggle: 0, step: 0, reset: 0, save: 0, run: 0, change: 0 };
+    this.#heldChange = null;
     this.#spawn({
       type: 'init',
       requestedBackend: 'webgl',
@@ -362,7 +383,9 @@ export class TrainerClient {
         this.historyVersion++;
         return;
       case 'configured':
-        this.config = event.config;
+        // A newer change held back is what the page shows; this one is on its way to it.
+        if (!this.#heldChange) this.config = event.config;
+        if (event.data) this.runData = event.data;
         return;
       case 'progress':
         for (const loss of event.losses) this.lossHistory.push(loss);

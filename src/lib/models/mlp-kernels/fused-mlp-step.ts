@@ -154,6 +154,40 @@ export class FusedMlpStep {
     this.#device.queue.writeBuffer(this.#buffers.state, P * 4, slots ?? zeros);
   }
 
+  /**
+   * Trains on new rows from the next step on (the same layout, so the batch size is unchanged).
+   * Steps already queued are sent first, with the rows they were queued for.
+   */
+  replaceTrainingData(trainX: Float32Array, trainTargets: Float32Array): void {
+    this.flush();
+    const U = GPUBufferUsage;
+    this.#destroy(this.#buffers.x);
+    this.#destroy(this.#buffers.y);
+    this.#buffers.x = this.#buffer(trainX.byteLength, U.STORAGE | U.COPY_DST);
+    this.#buffers.y = this.#buffer(trainTargets.byteLength, U.STORAGE | U.COPY_DST);
+    this.#device.queue.writeBuffer(this.#buffers.x, 0, trainX);
+    this.#device.queue.writeBuffer(this.#buffers.y, 0, trainTargets);
+    this.#bindGroup = this.#createBindGroup();
+  }
+
+  /**
+   * Continues `from`'s training: copies its params and optimizer slots on the device, and its
+   * step counters. For a new batch size, which needs a kernel of its own; `from` must train the
+   * same model with the same optimizer, and have no losses left to read.
+   */
+  adoptState(from: FusedMlpStep): void {
+    const size = this.#buffers.state.size;
+    if (from.#buffers.state.size !== size || from.layout.slotCount !== this.layout.slotCount) throw new Error('adoptState() needs a fused step of the same model and optimizer.');
+    if (from.pendingLossCount > 0) throw new Error('adoptState() needs every loss of the previous fused step read back first.');
+    from.flush();
+    const encoder = this.#device.createCommandEncoder();
+    encoder.copyBufferToBuffer(from.#buffers.state, 0, this.#buffers.state, 0, size);
+    this.#device.queue.submit([encoder.finish()]);
+    this.iterations = from.iterations;
+    this.beta1Power = from.beta1Power;
+    this.beta2Power = from.beta2Power;
+  }
+
   /** Queues one step; sends the chunk when it is full. */
   enqueue(step: QueuedStep): void {
     if (this.#pendingLosses >= LOSS_RING) throw new Error(`${LOSS_RING} steps were queued without reading their losses; call readLosses() in between.`);
