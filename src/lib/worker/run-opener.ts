@@ -13,7 +13,8 @@ import type { Persistence } from './persistence.ts';
 import { RunLock } from './run-lock.ts';
 import { newRunName } from './run-names.ts';
 import { runData } from './run-data.ts';
-import type { WorkerEvent } from './protocol.ts';
+import type { OwnData, WorkerEvent } from './protocol.ts';
+import type { DataSources } from '../datasets/registry.ts';
 import type { TrainerLike } from '../engine/trainer-like.ts';
 import { TextTrainer } from '../text/text-trainer.ts';
 
@@ -52,10 +53,10 @@ export class RunOpener {
   }
 
   /** A fresh run at step 0: new id and lock, weights from the seed or, if given, imported ones. */
-  async startNew(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }, customText?: string): Promise<void> {
+  async startNew(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }, own: OwnData = {}): Promise<void> {
     await this.#host.stopTraining();
-    const text = config.demo === 'text' ? await this.#buildText(config, customText) : null;
-    const dataset = text ? null : await this.#buildDataset(config);
+    const text = config.demo === 'text' ? await this.#buildText(config, own.customText) : null;
+    const dataset = text ? null : await this.#buildDataset(config, own.csv && { table: own.csv });
     const moved = await this.#place(config, dataset);
     const id = crypto.randomUUID();
     const lock = await RunLock.acquire(id, { onLost: () => this.#host.lockLost(id) });
@@ -111,7 +112,8 @@ export class RunOpener {
     try {
       // A text run's own text comes from its checkpoint: the original file may be long gone.
       const text = config.demo === 'text' ? await this.#buildText(config, captured.text?.customText) : null;
-      const dataset = text ? null : await this.#buildDataset(config);
+      // So is a CSV run's table, with the statistics it was standardised with.
+      const dataset = text ? null : await this.#buildDataset(config, captured.csv);
       const moved = await this.#place(config, dataset);
       const trainer = text ? await TextTrainer.restore(config, text, captured) : await Trainer.restore(config, dataset!, captured, { kernels: this.#kernels() });
       const now = tf.getBackend() as BackendName;
@@ -128,8 +130,8 @@ export class RunOpener {
   }
 
   /** Builds the run's data, saying so while the digits download. */
-  async #buildDataset(config: TrainConfig) {
-    if (!this.#datasets.needsDownload(config)) return this.#datasets.build(config);
+  async #buildDataset(config: TrainConfig, csv?: DataSources['csv']) {
+    if (!this.#datasets.needsDownload(config)) return this.#datasets.build(config, undefined, csv);
     const loading = (progress?: number) => this.#host.post({ type: 'loading', message: 'Loading 10,000 handwritten digits…', progress });
     loading(0);
     return this.#datasets.build(config, loading);

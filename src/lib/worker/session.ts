@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { isLiveChange, parseConfig } from '../engine/config.ts';
+import { isLiveChange, parseConfig, type TrainConfig } from '../engine/config.ts';
+import type { TrainerLike } from '../engine/trainer-like.ts';
+import { sameTable } from '../datasets/csv-table.ts';
 import { chooseBackend } from '../engine/backend.ts';
 import type { BackendChoice, BackendName, KernelChoice } from '../engine/backend-names.ts';
 import { RunPictures } from './pictures.ts';
@@ -12,7 +14,7 @@ import { RunFiles } from './run-files.ts';
 import { RunOpener } from './run-opener.ts';
 import { compareRuns } from './run-comparison.ts';
 import { TrainingLoop } from './training-loop.ts';
-import type { PostedCommand, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
+import type { OwnData, PostedCommand, SaveReason, WorkerCommand, WorkerCommandOf, WorkerEvent } from './protocol.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { TextTrainer } from '../text/text-trainer.ts';
 import { TextSampler } from './text-sampler.ts';
@@ -118,17 +120,16 @@ export class TrainingSession {
         return this.#init(command);
       case 'configure': {
         const config = parseConfig(command.config);
-        // A different text of one's own is a different run, even with the same settings.
-        const sameText = !(trainer instanceof TextTrainer) || trainer.source.customText === (config.dataset === 'custom' ? command.customText : undefined);
-        if (trainer && this.#current.ownsRun && sameText && isLiveChange(trainer.config, config)) {
+        const own = { customText: command.customText, csv: command.csv };
+        if (trainer && this.#current.ownsRun && sameOwnData(trainer, config, own) && isLiveChange(trainer.config, config)) {
           trainer.updateLiveSettings(config);
           this.#post({ type: 'configured', config });
           return;
         }
-        return this.#opener.startNew(config, undefined, command.customText);
+        return this.#opener.startNew(config, undefined, own);
       }
       case 'reset':
-        if (trainer) return this.#opener.startNew(trainer.config, undefined, trainer instanceof TextTrainer ? trainer.source.customText : undefined);
+        if (trainer) return this.#opener.startNew(trainer.config, undefined, ownDataOf(trainer));
         return;
       case 'setSampling':
         this.#sampler.set(command.prompt, command.temperature);
@@ -189,7 +190,8 @@ export class TrainingSession {
 
   #installed(step: number): void {
     this.#saver.runInstalled(step);
-    this.#pictures.prepare(this.#current.trainer!.config);
+    const trainer = this.#current.trainer!;
+    this.#pictures.prepare(trainer.config, trainer instanceof Trainer ? trainer.dataset.inputShape : []);
   }
 
   #onDeviceLost(message: string): void {
@@ -222,4 +224,23 @@ export class TrainingSession {
     const key = (error as { key?: string }).key;
     this.#post({ type: 'error', message: error instanceof Error ? error.message : String(error), ...(key ? { key } : {}) });
   }
+}
+
+/** The student's own data a trainer trains on, to start a fresh run on the same data. */
+function ownDataOf(trainer: TrainerLike): OwnData {
+  if (trainer instanceof TextTrainer) return { customText: trainer.source.customText };
+  if (trainer instanceof Trainer && trainer.dataset.csv) return { csv: trainer.dataset.csv.table };
+  return {};
+}
+
+/**
+ * Whether `own` is the data the trainer already trains on: a different text or CSV table of
+ * one's own is a different run, even with the same settings. Tables are compared by content,
+ * as each message brings a fresh copy.
+ */
+function sameOwnData(trainer: TrainerLike, config: TrainConfig, own: OwnData): boolean {
+  const current = ownDataOf(trainer);
+  if (current.customText !== (config.dataset === 'custom' ? own.customText : undefined)) return false;
+  const next = config.dataset === 'csv' ? own.csv : undefined;
+  return current.csv === undefined || next === undefined ? current.csv === next : sameTable(current.csv, next);
 }

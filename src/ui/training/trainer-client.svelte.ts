@@ -3,9 +3,10 @@ import { isLiveChange, type TrainConfig } from '../../lib/engine/config.ts';
 import type { BackendChoice, BackendName, KernelChoice, TrainingPlacement } from '../../lib/engine/backend-names.ts';
 import type { Evaluation } from '../../lib/engine/trainer.ts';
 import type { CheckpointSummary, SaveProgress, UsageReport } from '../../lib/checkpoint/types.ts';
-import { DEFAULT_AUTOSAVE_SECONDS, type ComparedRun, type Picture, type PostedCommand, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
+import { DEFAULT_AUTOSAVE_SECONDS, type ComparedRun, type OwnData, type Picture, type PostedCommand, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
 import { MNIST_ASSET_PATH } from '../../lib/datasets/mnist.ts';
 import { TAB_RUN_KEY } from '../checkpoints/resume-offer.ts';
+import { sameTable } from '../../lib/datasets/csv-table.ts';
 
 /** A sample the text demo's model wrote, as the worker sent it. */
 export type TextSampleEvent = Extract<WorkerEvent, { type: 'sample' }>;
@@ -85,8 +86,8 @@ export class TrainerClient {
   stopAt = $state(0);
   /** The text demo's newest samples, newest first; each says the step it came from. */
   samples = $state.raw<TextSampleEvent[]>([]);
-  /** The text demo's own text for the next run (validated by the form); never in a link. */
-  #customText: string | undefined;
+  /** The text or CSV table of one's own for the next run (validated by the form); never in a link. */
+  #own: OwnData = {};
   /** Stored runs as the last Compare read them from their checkpoints; null when none is shown. */
   comparison = $state.raw<ComparedRun[] | null>(null);
 
@@ -109,18 +110,19 @@ export class TrainerClient {
     return this.pending.run || this.pending.reset || this.config === null;
   }
 
-  configure(config: TrainConfig, customText = this.#customText): void {
+  configure(config: TrainConfig, own: OwnData = this.#own): void {
     this.error = null;
     const next = $state.snapshot(config) as TrainConfig;
-    const textChanged = next.dataset === 'custom' && customText !== this.#customText;
-    this.#customText = customText;
+    const ownChanged = (next.dataset === 'custom' && own.customText !== this.#own.customText) || (next.dataset === 'csv' && !sameOwnTable(own, this.#own));
+    this.#own = own;
     // A change the run cannot take live starts a new run: from now on the readouts, chart
     // and pictures belong to it, not to the run being replaced. A live change (the learning
     // rate, say) applies from the worker's next step; `configured` confirms it.
-    const newRun = !this.config || textChanged || !isLiveChange(this.config, next);
+    const newRun = !this.config || ownChanged || !isLiveChange(this.config, next);
     if (newRun) this.#clearRun(next);
     else this.config = next;
-    this.#send({ type: 'configure', config: next, customText: next.dataset === 'custom' ? customText : undefined }, newRun ? 'run' : undefined);
+    const data: OwnData = next.dataset === 'custom' ? { customText: own.customText } : next.dataset === 'csv' ? { csv: own.csv } : {};
+    this.#send({ type: 'configure', config: next, ...data }, newRun ? 'run' : undefined);
   }
 
   /** What the text demo's samples continue and how boldly; a new sample follows. */
@@ -353,7 +355,8 @@ export class TrainerClient {
         this.loss = this.lossHistory.at(-1) ?? null;
         this.evaluations = event.evaluations;
         this.runData = event.data;
-        if (event.data.text?.customText !== undefined) this.#customText = event.data.text.customText;
+        if (event.data.text?.customText !== undefined) this.#own = { ...this.#own, customText: event.data.text.customText };
+        if (event.data.csv) this.#own = { ...this.#own, csv: event.data.csv.table };
         this.samples = [];
         this.paramCount = event.paramCount;
         this.training = event.training;
@@ -454,6 +457,11 @@ export class TrainerClient {
         return;
     }
   }
+}
+
+/** Tables are compared by content: a resumed run's table arrives as a copy of the one the page sent. */
+function sameOwnTable(a: OwnData, b: OwnData): boolean {
+  return a.csv === b.csv || (a.csv !== undefined && b.csv !== undefined && sameTable(a.csv, b.csv));
 }
 
 /** sessionStorage can be missing or throw (storage disabled); the offer then falls back to the newest run. */
