@@ -4,7 +4,7 @@ import { defaultConfig, parseConfig, type TrainConfig } from '../../src/lib/engi
 import { Trainer } from '../../src/lib/engine/trainer.ts';
 import { buildDataset } from '../../src/lib/datasets/registry.ts';
 import { splitIndices, takeRows } from '../../src/lib/datasets/split.ts';
-import type { CsvTable } from '../../src/lib/datasets/csv-table.ts';
+import { tableFingerprint, type CsvTable } from '../../src/lib/datasets/csv-table.ts';
 import { decodeTensors, encodeCheckpoint } from '../../src/lib/checkpoint/codec.ts';
 import { fromCheckpoint, toCheckpointInput } from '../../src/lib/checkpoint/training-state.ts';
 import { exportCheckpointZip, readCheckpointFiles } from '../../src/lib/share/checkpoint-file.ts';
@@ -25,7 +25,8 @@ function table(): CsvTable {
     x.set([1000 + 300 * a, 0.01 * b, i], i * 3);
     y[i] = a > 0.3 ? 2 : b > 0 ? 1 : 0;
   }
-  return { fileName: 'measurements.csv', featureNames: ['mass', 'width', 'index'], labelName: 'kind', classNames: ['low', 'mid', 'high'], x, y };
+  const data = { fileName: 'measurements.csv', featureNames: ['mass', 'width', 'index'], labelName: 'kind', classNames: ['low', 'mid', 'high'], x, y };
+  return { ...data, fingerprint: tableFingerprint(data) };
 }
 
 const CONFIG: TrainConfig = { ...defaultConfig('classify2d'), dataset: 'csv', batchSize: 8, hidden: [8] };
@@ -62,7 +63,7 @@ describe('a CSV run', () => {
 
   it('standardises a regression output too, and draws its points in the curve picture', () => {
     const rows = 40;
-    const regression: CsvTable = {
+    const data = {
       fileName: 'prices.csv',
       featureNames: ['size'],
       labelName: 'price',
@@ -70,6 +71,7 @@ describe('a CSV run', () => {
       x: Float32Array.from({ length: rows }, (_, i) => 50 + i),
       y: Float32Array.from({ length: rows }, (_, i) => 100_000 + 2_000 * i),
     };
+    const regression: CsvTable = { ...data, fingerprint: tableFingerprint(data) };
     const dataset = buildDataset({ ...defaultConfig('curve'), dataset: 'csv' }, { csv: { table: regression } });
     expect(dataset.classes).toBe(0);
     expect(Math.max(...dataset.trainY.map(Math.abs))).toBeLessThan(2);
@@ -90,7 +92,9 @@ describe('a CSV run', () => {
     const imported = await readCheckpointFiles([{ name: 'my-csv.zip', bytes: zip }]);
     if (imported.kind !== 'checkpoint') throw new Error('The export should import as a checkpoint.');
     const { config, captured } = fromCheckpoint({ manifest: imported.manifest, tensors: imported.input.tensors });
+    // The fingerprint is computed afresh from what was read back, so equal fingerprints mean equal data.
     expect(captured.csv?.table).toEqual(table());
+    expect(tableFingerprint({ ...table(), y: table().y.map((v) => (v + 1) % 3) })).not.toBe(table().fingerprint);
     expect(captured.csv?.standardisation).toEqual(trainer.dataset.csv!.standardisation);
     // Only weights and optimizer state become tensors; the data stays plain numbers.
     expect(captured.tensors.some((t) => t.name.startsWith('data/'))).toBe(false);

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { TrainConfig } from '../engine/config.ts';
 import type { CsvRunData } from '../datasets/csv-dataset.ts';
 import { CSV_MAX_CLASSES, CSV_MAX_ROWS, CSV_MIN_ROWS } from '../datasets/csv-parse.ts';
+import { tableFingerprint } from '../datasets/csv-table.ts';
 import type { TensorData } from './types.ts';
 
 /**
@@ -75,5 +76,6 @@ export function csvDataProblem(config: TrainConfig, identity: CsvIdentity | unde
 export function csvFromCheckpoint(identity: CsvIdentity, tensors: readonly TensorData[]): CsvRunData {
   const values = (name: string) => Float32Array.from(tensors.find((t) => t.name === name)!.values);
   const { fileName, featureNames, labelName, classNames, standardisation } = identity;
-  return { table: { fileName, featureNames, labelName, classNames, x: values(CSV_X_TENSOR), y: values(CSV_Y_TENSOR) }, standardisation };
+  const table = { fileName, featureNames, labelName, classNames, x: values(CSV_X_TENSOR), y: values(CSV_Y_TENSOR) };
+  return { table: { ...table, fingerprint: tableFingerprint(table) }, standardisation };
 }

@@ -1,25 +1,32 @@
-import { csvSizeProblem, type CsvReadResult } from '../../lib/datasets/csv-parse.ts';
-import type { CsvReadReply, CsvReadRequest } from '../../lib/worker/csv-messages.ts';
+import { csvSizeProblem } from '../../lib/datasets/csv-parse.ts';
+import type { CsvChoice } from '../../lib/datasets/csv-table.ts';
+import type { CsvReply, CsvRequest } from '../../lib/worker/csv-messages.ts';
+
+type Reply<T extends CsvReply['type']> = Extract<CsvReply, { type: T }>['result'];
 
 /**
- * The page's handle on the CSV worker, the only one: files go there to be decoded and split
- * into columns, so the page keeps drawing frames while a large file is read. The worker is
- * started on the first file.
+ * The page's handle on the CSV worker, the only one. Files are decoded, split into columns
+ * and turned into tables there, so the page keeps drawing frames while a large file is read;
+ * the page only ever holds the column names and the finished table. The worker is started on
+ * the first file.
  */
 export class CsvReader {
   #worker: Worker | null = null;
   #nextId = 1;
-  #pending = new Map<number, (result: CsvReadResult) => void>();
+  #fileId = 0;
+  #pending = new Map<number, (reply: CsvReply) => void>();
 
   /** Reads a file into columns, or says why it cannot be used. A file too large is refused without being read. */
-  read(file: File): Promise<CsvReadResult> {
+  read(file: File): Promise<Reply<'read'>> {
+    this.#fileId++;
     const sizeProblem = csvSizeProblem(file.name, file.size);
     if (sizeProblem) return Promise.resolve({ ok: false, message: sizeProblem });
-    const id = this.#nextId++;
-    return new Promise((resolve) => {
-      this.#pending.set(id, resolve);
-      this.#spawn().postMessage({ id, file } satisfies CsvReadRequest);
-    });
+    return this.#request({ type: 'read', id: 0, fileId: this.#fileId, file }) as Promise<Reply<'read'>>;
+  }
+
+  /** Checks a choice of columns of the file read last, and builds its table. */
+  build(choice: CsvChoice, kind: 'classification' | 'regression'): Promise<Reply<'build'>> {
+    return this.#request({ type: 'build', id: 0, fileId: this.#fileId, choice, kind }) as Promise<Reply<'build'>>;
   }
 
   dispose(): void {
@@ -27,17 +34,25 @@ export class CsvReader {
     this.#worker = null;
   }
 
+  #request(request: CsvRequest): Promise<CsvReply['result']> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#pending.set(id, (reply) => resolve(reply.result));
+      this.#spawn().postMessage({ ...request, id } satisfies CsvRequest);
+    });
+  }
+
   #spawn(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL('../../lib/worker/csv.worker.ts', import.meta.url), { type: 'module', name: 'csv' });
-    worker.onmessage = (message: MessageEvent<CsvReadReply>) => {
-      this.#pending.get(message.data.id)?.(message.data.result);
+    worker.onmessage = (message: MessageEvent<CsvReply>) => {
+      this.#pending.get(message.data.id)?.(message.data);
       this.#pending.delete(message.data.id);
     };
     worker.onerror = (event) => {
-      // A crash answers every waiting read with a sentence; the next file starts a fresh worker.
+      // A crash answers every waiting request with a sentence; the next file starts a fresh worker.
       const message = `The CSV reader stopped (${event.message || 'no details'}); load the file again.`;
-      for (const resolve of this.#pending.values()) resolve({ ok: false, message });
+      for (const [id, resolve] of this.#pending) resolve({ id, type: 'read', result: { ok: false, message } });
       this.#pending.clear();
       this.dispose();
     };

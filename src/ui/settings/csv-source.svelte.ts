@@ -1,5 +1,5 @@
-import { buildCsvTable, defaultChoice, type CsvChoice } from '../../lib/datasets/csv-table.ts';
-import type { ParsedCsv } from '../../lib/datasets/csv-parse.ts';
+import { defaultChoice, type CsvChoice } from '../../lib/datasets/csv-table.ts';
+import type { CsvSummary } from '../../lib/worker/csv-messages.ts';
 import { CsvReader } from './csv-reader.ts';
 import type { SettingsForm } from './settings-form.svelte.ts';
 
@@ -8,15 +8,15 @@ export const CSV_DEMOS = { classify2d: 'classification', curve: 'regression' } a
 export const takesCsv = (demo: string): demo is keyof typeof CSV_DEMOS => demo in CSV_DEMOS;
 
 /**
- * The CSV file the student loaded and the columns they picked. A file is read off the page
- * (CsvReader); every choice of columns is checked (buildCsvTable), and only a table that
- * passes goes to the form, and from there to the trainer. A refusal is the form's `csv` error.
+ * The CSV file the student loaded and the columns they picked. The file is read, and each
+ * choice of columns checked and built into a table, off the page (CsvReader); only a table
+ * that passes goes to the form, and from there to the trainer. A refusal is the form's `csv` error.
  */
 export class CsvSource {
   readonly #form: SettingsForm;
   readonly #reader = new CsvReader();
-  /** The file as read, for the column picker; null before a file, or when the run came from a checkpoint. */
-  parsed = $state.raw<ParsedCsv | null>(null);
+  /** The file's column names, for the picker; null before a file, or when the run came from a checkpoint. */
+  parsed = $state.raw<CsvSummary | null>(null);
   choice = $state.raw<CsvChoice | null>(null);
   /** The name of the file being read, while it is. */
   reading = $state<string | null>(null);
@@ -33,21 +33,22 @@ export class CsvSource {
     const result = await this.#reader.read(file);
     this.reading = null;
     if (!result.ok) {
-      this.parsed = null;
-      this.choice = null;
+      this.forget();
       this.#form.refuseCsv(result.message);
       return;
     }
     this.parsed = result.csv;
-    this.choose(defaultChoice(result.csv, CSV_DEMOS[demo]));
+    await this.choose(defaultChoice(result.csv, CSV_DEMOS[demo]));
   }
 
   /** A new choice of feature and label columns; applied if it passes. */
-  choose(choice: CsvChoice): void {
+  async choose(choice: CsvChoice): Promise<void> {
     const demo = this.#form.config.demo;
     if (!this.parsed || !takesCsv(demo)) return;
     this.choice = choice;
-    const result = buildCsvTable(this.parsed, choice, CSV_DEMOS[demo]);
+    const result = await this.#reader.build(choice, CSV_DEMOS[demo]);
+    // A later file or choice has the last word.
+    if ('stale' in result || this.choice !== choice) return;
     if (result.ok) this.#form.setCsvTable(result.table);
     else this.#form.refuseCsv(result.message);
   }
@@ -55,7 +56,7 @@ export class CsvSource {
   toggleFeature(index: number, on: boolean): void {
     if (!this.choice) return;
     const features = on ? [...this.choice.features, index].sort((a, b) => a - b) : this.choice.features.filter((i) => i !== index);
-    this.choose({ ...this.choice, features });
+    void this.choose({ ...this.choice, features });
   }
 
   /** Switching demo forgets the picker: a label means something else in the other demo. */
