@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { test, expect, PlaygroundPage } from './fixtures.ts';
+import { test, expect, expectNoAxeViolations, PlaygroundPage } from './fixtures.ts';
 
 /** A CSV file's text: a header (or none) and `rows` rows. */
 const csvOf = (header: string | null, rows: number, row: (i: number) => string) => [...(header ? [header] : []), ...Array.from({ length: rows }, (_, i) => row(i))].join('\n') + '\n';
@@ -107,6 +107,7 @@ test('each bad CSV file gets its own sentence naming the row and column, and the
     await page.getByRole('group', { name: 'Feature columns' }).getByLabel('label (C)').check();
     await expect(error).toHaveText('The column "label" (C) is chosen both as the label and as a feature; a model must not see the answer among its inputs. Untick it, or choose another label.');
     await expect(playground.trainButton).toBeDisabled();
+    await expectNoAxeViolations(page, 'with the CSV column picker showing a refusal');
   });
   expect(await storeSnapshot(page)).toEqual(before);
 });
@@ -186,6 +187,7 @@ test('with more than two features the page shows the confusion matrix and test a
   // The diagonal counts add up to the accuracy on the 48 test rows.
   const diagonal = await matrix.locator('td.diagonal').allTextContents();
   expect(diagonal.map(Number).reduce((a, b) => a + b, 0)).toBe(Math.round((accuracy / 100) * 48));
+  await expectNoAxeViolations(page, 'with the confusion matrix of a CSV run');
 
   await expect(page.getByTestId('csv-link-hint')).toBeVisible();
   await page.getByRole('button', { name: 'Copy link' }).click();
@@ -216,4 +218,30 @@ test('the curve demo fits an output column against an input column', async ({ pl
   await playground.trainTo(80);
   await expectLossFell(playground);
   await expect(page.getByRole('figure').filter({ hasText: 'Fitted curve (black) of price (up) against size (across)' })).toBeVisible();
+});
+
+test('two features and three classes draw the boundary in three colours', async ({ playground, page }) => {
+  test.setTimeout(120_000);
+  await playground.open('?backend=cpu');
+  // Three clusters around the corners of a triangle.
+  const corners = [[0, 0], [10, 0], [5, 8]];
+  await loadCsv(page, 'triangle.csv', csvOf('x,y,corner', 240, (i) => `${corners[i % 3][0] + wobble(i)},${corners[i % 3][1] + wobble(i + 3)},${['a', 'b', 'c'][i % 3]}`));
+  await expect(playground.trainButton).toBeEnabled();
+  await playground.trainTo(60);
+  const figure = page.getByRole('figure').filter({ has: page.getByTestId('decision-boundary') });
+  await expect(figure).toContainText('Classes: a, b, c.');
+  // Each class's colour (orange, blue, green) colours some of the heatmap.
+  const shares = await page.getByTestId('decision-boundary').evaluate((canvas: HTMLCanvasElement) => {
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    const colours = [[245, 147, 34], [8, 119, 189], [44, 160, 44]];
+    const counts = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) {
+      const distances = colours.map((c) => Math.hypot(c[0] - data[i], c[1] - data[i + 1], c[2] - data[i + 2]));
+      const nearest = distances.indexOf(Math.min(...distances));
+      if (distances[nearest] < 120) counts[nearest]++;
+    }
+    return counts.map((n) => n / (data.length / 4));
+  });
+  // Points alone (in the same colours) cover under a tenth of the canvas.
+  for (const share of shares) expect(share).toBeGreaterThan(0.15);
 });
