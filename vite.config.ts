@@ -66,7 +66,7 @@ export default defineConfig({
   preview: { port: 4173 },
   optimizeDeps: {
     // Pre-bundle up front: discovering these mid-test would make Vite reload the page.
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb', 'uplot', 'valibot', 'fflate', 'hash-wasm'],
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb', 'uplot', 'valibot', 'fflate', 'hash-wasm', 'papaparse'],
   },
   test: {
     include: ['test/unit/**/*.test.ts'],

@@ -7,11 +7,13 @@ import { CUSTOM_TEXT_MAX_BYTES } from '../text/data/custom-text.ts';
 import { BACKENDS, type BackendName } from '../engine/backend-names.ts';
 import { snapshotTensors } from './snapshot.ts';
 import type { CheckpointInput, LoadedCheckpoint } from './types.ts';
+import { CsvIdentitySchema, csvDataProblem, csvFromCheckpoint, csvToCheckpoint, isCsvTensor } from './csv-state.ts';
 
 /**
  * How a training state maps onto a checkpoint. Tensors: `param/<layer>/<kernel|bias>`,
  * `optimizer/*` (iterations, every slot, Adam's beta powers) and `history/loss` (the
- * per-step training loss). JSON: the TrainConfig as `config`, and TrainingStateJson as `state`.
+ * per-step training loss), and for a CSV run `data/x` and `data/y` (see csv-state.ts). JSON: the
+ * TrainConfig as `config`, and TrainingStateJson as `state`.
  */
 export const TRAINING_STATE_VERSION = 1;
 const HISTORY_TENSOR = 'history/loss';
@@ -44,6 +46,8 @@ export const TrainingStateSchema = v.object({
   }),
   /** Text runs only; optional, so checkpoints of the other demos are unchanged. */
   text: v.optional(TextIdentitySchema),
+  /** CSV runs only: the file's column and class names and the standardisation. */
+  csv: v.optional(CsvIdentitySchema),
 });
 export type TrainingStateJson = v.InferOutput<typeof TrainingStateSchema>;
 
@@ -69,6 +73,11 @@ export async function toCheckpointInput(captured: RunState, meta: CheckpointMeta
   }
   const state: TrainingStateJson = { version: TRAINING_STATE_VERSION, backend: meta.backend, progress: captured.progress };
   if (captured.text) state.text = captured.text;
+  if (captured.csv) {
+    const csv = csvToCheckpoint(captured.csv);
+    state.csv = csv.identity;
+    tensors.push(...csv.tensors);
+  }
   return {
     runId: meta.runId,
     runName: meta.runName,
@@ -96,9 +105,11 @@ export function fromCheckpoint(loaded: LoadedCheckpoint): RestorableState {
   if (!parsed.success) {
     throw new Error(`The checkpoint's training state is malformed (${parsed.issues[0].message}); it cannot be resumed.`);
   }
+  const csvProblem = csvDataProblem(config, parsed.output.csv, loaded.tensors);
+  if (csvProblem) throw new Error(`The checkpoint cannot be resumed: ${csvProblem}.`);
   const history = loaded.tensors.find((t) => t.name === HISTORY_TENSOR);
   const tensors = loaded.tensors
-    .filter((t) => t.name !== HISTORY_TENSOR)
+    .filter((t) => t.name !== HISTORY_TENSOR && !isCsvTensor(t.name))
     .map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape, t.dtype) }));
   return {
     config,
@@ -108,6 +119,7 @@ export function fromCheckpoint(loaded: LoadedCheckpoint): RestorableState {
       lossHistory: history ? Float32Array.from(history.values) : new Float32Array(0),
       tensors,
       ...(parsed.output.text ? { text: parsed.output.text } : {}),
+      ...(parsed.output.csv ? { csv: csvFromCheckpoint(parsed.output.csv, loaded.tensors) } : {}),
     },
   };
 }

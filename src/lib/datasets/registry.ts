@@ -4,10 +4,26 @@ import { generatePoints, toFeatures } from './points2d.ts';
 import { generateSine, X_EXTENT } from './sine.ts';
 import { MNIST_PIXELS, MNIST_SIDE, type MnistImages } from './mnist.ts';
 import { splitIndices, takeRows } from './split.ts';
+import { buildCsvDataset, type Standardisation } from './csv-dataset.ts';
+import type { CsvTable } from './csv-table.ts';
 
 /** Data that cannot be generated from the config alone and must be loaded first. */
 export interface DataSources {
   mnist?: MnistImages;
+  /** A CSV run's table; with `standardisation` when it is resumed from a checkpoint. */
+  csv?: { table: CsvTable; standardisation?: Standardisation };
+}
+
+/** How many inputs and classes a CSV run's table gives it, as the store records them. */
+export interface CsvShape {
+  featureCount: number;
+  /** 0 for regression. */
+  classCount: number;
+}
+
+function csvDataset(config: TrainConfig, csv: DataSources['csv']): Dataset {
+  if (!csv) throw new Error('This run trains on a CSV file, which is not loaded; load it with Load CSV first.');
+  return buildCsvDataset(config, csv.table, csv.standardisation);
 }
 
 function classify2d(config: TrainConfig): Dataset {
@@ -76,7 +92,11 @@ function digits(config: TrainConfig, mnist: MnistImages | undefined): Dataset {
  * Input shape and class count of a config's data, known without building it (so a file can
  * be checked before the digit images are loaded). buildDataset() produces exactly these.
  */
-export function dataShapeFor(config: TrainConfig): Pick<Dataset, 'inputShape' | 'classes'> {
+export function dataShapeFor(config: TrainConfig, csv?: CsvShape): Pick<Dataset, 'inputShape' | 'classes'> {
+  if (config.dataset === 'csv') {
+    if (!csv) throw new Error('A CSV run takes its shape from its table; pass the number of features and classes it stored.');
+    return { inputShape: [csv.featureCount], classes: config.demo === 'curve' ? 0 : csv.classCount };
+  }
   switch (config.demo) {
     case 'classify2d':
       return { inputShape: [config.features.length], classes: 2 };
@@ -91,6 +111,7 @@ export function dataShapeFor(config: TrainConfig): Pick<Dataset, 'inputShape' | 
 
 /** Builds the dataset a config describes. Deterministic in the config's seed. */
 export function buildDataset(config: TrainConfig, sources: DataSources = {}): Dataset {
+  if (config.dataset === 'csv') return csvDataset(config, sources.csv);
   switch (config.demo) {
     case 'classify2d':
       return classify2d(config);

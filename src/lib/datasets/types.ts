@@ -1,3 +1,5 @@
+import type { CsvRunData } from './csv-dataset.ts';
+
 /**
  * A dataset as plain typed arrays, so it can be generated in Node, in a worker, or checked in
  * a test without tensors. The trainer uploads it to the backend once.
@@ -15,6 +17,8 @@ export interface Dataset {
   /** Raw 2D/1D coordinates of every point, for drawing; features may transform them. */
   trainPoints?: Float32Array;
   testPoints?: Float32Array;
+  /** A run on the student's own CSV: its table and standardisation, stored with every checkpoint. */
+  csv?: CsvRunData;
 }
 
 export function exampleCount(x: Float32Array, inputShape: number[]): number {

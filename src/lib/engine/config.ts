@@ -11,7 +11,8 @@ export const DEMOS = ['classify2d', 'digits', 'curve', 'text'] as const;
 export const DATASETS_2D = ['spiral', 'circles', 'xor', 'gaussians', 'checkerboard'] as const;
 /** The curve demo's data: the generated sine, or `points` placed on the picture (config.points). */
 export const CURVE_DATASETS = ['sine', 'points'] as const;
-export const DATASETS = [...DATASETS_2D, ...CURVE_DATASETS, 'mnist', ...TEXT_DATASETS] as const;
+/** `csv`: the student's own file (2D classification and curve fitting); a link or config never holds its data. */
+export const DATASETS = [...DATASETS_2D, ...CURVE_DATASETS, 'mnist', ...TEXT_DATASETS, 'csv'] as const;
 export const FEATURES = ['x', 'y', 'x2', 'y2', 'xy', 'sinx', 'siny'] as const;
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
@@ -59,7 +60,7 @@ export const MAX_HIDDEN_LAYERS = 6;
 export interface TrainConfig {
   /** Which demo this run belongs to; decides the loss and the pictures. */
   demo: DemoKind;
-  /** Data source; 2D sets for classify2d, sine for curve, mnist for digits. */
+  /** Data source; 2D sets for classify2d, sine for curve, mnist for digits; csv (a loaded file) for classify2d and curve. */
   dataset: DatasetName;
   /** Generated points (2D and curve demos). */
   samples: number;
@@ -332,7 +333,7 @@ export const TrainConfigSchema = v.strictObject(
 
 /** Rules between fields that a per-field schema cannot express. */
 function checkCombination(config: TrainConfig): void {
-  const expectedDataset = { classify2d: DATASETS_2D as readonly string[], curve: CURVE_DATASETS as readonly string[], digits: ['mnist'], text: TEXT_DATASETS as readonly string[] }[config.demo];
+  const expectedDataset = { classify2d: [...DATASETS_2D, 'csv'] as readonly string[], curve: [...CURVE_DATASETS, 'csv'] as readonly string[], digits: ['mnist'], text: TEXT_DATASETS as readonly string[] }[config.demo];
   if (!expectedDataset.includes(config.dataset)) {
     throw new ConfigError('dataset', `The ${config.demo} demo cannot use the ${config.dataset} dataset; pick one of: ${expectedDataset.join(', ')}.`);
   }

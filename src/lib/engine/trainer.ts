@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isLiveChange, isPointsChange, type TrainConfig } from './config.ts';
 import type { Dataset } from '../datasets/types.ts';
+import type { CsvRunData } from '../datasets/csv-dataset.ts';
 import { exampleCount } from '../datasets/types.ts';
 import { Rng, type RngState } from './rng.ts';
 import { learningRateAt } from './schedules.ts';
@@ -50,6 +51,8 @@ export interface CapturedState {
   lossHistory: Float32Array;
   /** Cloned params and optimizer state at this step boundary; the caller disposes them. */
   tensors: NamedTensor[];
+  /** A CSV run's table and standardisation: its data cannot be rebuilt from the config. */
+  csv?: CsvRunData;
 }
 
 /** Params in paramSpecs order, end to end, as the fused kernel keeps them. */
@@ -375,6 +378,7 @@ export class Trainer {
       progress: structuredClone(this.#progress),
       lossHistory: Float32Array.from(this.#lossHistory),
       tensors: [...params, ...optimizer],
+      ...(this.dataset.csv ? { csv: this.dataset.csv } : {}),
     };
   }
 

@@ -16,6 +16,7 @@ import { exportLayersModel, MODEL_FILE, WEIGHTS_FILE } from './layers-format.ts'
 import { nanoGptFiles } from '../text/safetensors.ts';
 import { textModelSpec } from '../text/text-trainer.ts';
 import { readLayersModel } from './layers-import.ts';
+import { csvShapeOf } from './demo-shapes.ts';
 import { checkImportSizes, DEFAULT_IMPORT_LIMITS, fileTooLarge, looksLikeZip, unzipEntries, type ImportLimits } from './zip-reader.ts';
 
 export { CheckpointFileError } from './import-errors.ts';
@@ -52,7 +53,7 @@ export async function exportCheckpointZip(loaded: LoadedCheckpoint): Promise<Uin
     files['model.safetensors'] = [nano.safetensors, STORED];
     files['config.json'] = strToU8(nano.configJson);
   } else {
-    const layers = await exportLayersModel(config, tensors);
+    const layers = await exportLayersModel(config, tensors, csvShapeOf(state));
     const modelJson = strToU8(JSON.stringify(layers.modelJson));
     // Import reads only the chunks; these hashes let it notice a damaged TensorFlow.js copy too.
     const layersModelFiles = await describeLayersFiles({ [MODEL_FILE]: modelJson, [WEIGHTS_FILE]: layers.weights });
@@ -159,7 +160,9 @@ Import this .zip in the playground to continue training exactly where it stopped
 checkpoint.json  The checkpoint header ("${manifest.format}", version ${manifest.version}): settings,
                  training state, metrics, a table of every tensor (name, dtype, shape, where
                  its bytes are) and of every chunk (size and xxh64 checksum), and the size and
-                 SHA-256 of model.json and weights.bin.
+                 SHA-256 of model.json and weights.bin. A run on your own CSV file also holds
+                 the file's data (tensors data/x and data/y, as in the file) and, in its
+                 training state, the column names, class names and standardisation.
 chunks/*.bin     The tensor bytes (float32/int32, little-endian) back to back, cut into
                  ${chunkCount} chunk(s) of at most ${manifest.chunkSize} bytes: chunks/0.bin, chunks/1.bin, ...
 model.json       The same network as a TensorFlow.js Layers model, with its weights in

@@ -9,7 +9,8 @@ import type { CheckpointInput, Manifest, TensorData } from '../checkpoint/types.
 import { parseConfig, type TrainConfig } from '../engine/config.ts';
 import { ConfigError } from '../engine/errors.ts';
 import { TrainingStateSchema } from '../checkpoint/training-state.ts';
-import { describeModel, modelFor } from './demo-shapes.ts';
+import { csvShapeOf, describeModel, modelFor } from './demo-shapes.ts';
+import { csvDataProblem } from '../checkpoint/csv-state.ts';
 import { textParamSpecs } from '../text/model/gpt-spec.ts';
 import { textModelSpec } from '../text/text-trainer.ts';
 import { CheckpointFileError, formatShape } from './import-errors.ts';
@@ -88,7 +89,9 @@ export async function readCheckpointZip(zipName: string, entries: Map<string, Ui
   const tensors = decodeTensors(manifest, chunks);
   const config = readConfig(manifest.config, zipName);
   const state = readState(manifest.state, zipName);
-  checkParams(config, tensors, zipName, state.text?.vocab.chars.length);
+  const csvProblem = csvDataProblem(config, state.csv, tensors);
+  if (csvProblem) throw new CheckpointFileError('state', `The checkpoint in "${zipName}" cannot be imported: ${csvProblem}. Export it again from the playground.`);
+  checkParams(config, tensors, zipName, state.text?.vocab.chars.length, state);
 
   const input: CheckpointInput = {
     // A fresh id: importing never touches, or merges into, a run that is already stored.
@@ -177,14 +180,14 @@ function readState(state: unknown, zipName: string): v.InferOutput<typeof Traini
 }
 
 /** The `param/*` tensors must be exactly the parameters of the model the settings describe. */
-function checkParams(config: TrainConfig, tensors: TensorData[], zipName: string, vocabSize: number | undefined): void {
+function checkParams(config: TrainConfig, tensors: TensorData[], zipName: string, vocabSize: number | undefined, state: unknown): void {
   if (config.demo === 'text' && vocabSize === undefined) {
     throw new CheckpointFileError('state', `The text run in "${zipName}" has no record of its text and vocabulary, so it cannot be resumed. Export it again from the playground.`);
   }
   // A text run's weights carry nanoGPT's names with no prefix; the other demos' are param/<layer>/<kernel|bias>.
   const isText = config.demo === 'text';
   const prefix = isText ? '' : 'param/';
-  const params = isText ? textParamSpecs(textModelSpec(config, vocabSize!)) : modelFor(config).params;
+  const params = isText ? textParamSpecs(textModelSpec(config, vocabSize!)) : modelFor(config, csvShapeOf(state)).params;
   const model = isText ? `the ${config.model === 'gpt' ? 'transformer' : 'bigram table'} of the text demo` : describeModel(config);
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const cannot = 'The weights do not belong to these settings, so the checkpoint cannot be imported; export it again from the playground.';
@@ -200,7 +203,7 @@ function checkParams(config: TrainConfig, tensors: TensorData[], zipName: string
     }
   }
   const expected = new Set(params.map((p) => `${prefix}${p.name}`));
-  const isWeight = (name: string) => (isText ? !name.startsWith('optimizer/') && !name.startsWith('history/') : name.startsWith('param/'));
+  const isWeight = (name: string) => (isText ? !name.startsWith('optimizer/') && !name.startsWith('history/') && !name.startsWith('data/') : name.startsWith('param/'));
   const extra = tensors.find((t) => isWeight(t.name) && !expected.has(t.name));
   if (extra) throw new CheckpointFileError('model-shape', `The checkpoint in "${zipName}" has a tensor "${extra.name}" that ${model} does not have. ${cannot}`);
 }

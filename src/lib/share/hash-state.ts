@@ -8,7 +8,9 @@ import { ConfigError } from '../engine/errors.ts';
  * and optionally `"compare": [TrainConfig, …]` (the other runs of a comparison, run 2 onwards)
  * and `"note": "…"` (a teacher's note, shown as text). The hash is parsed once, here, and
  * everything in it is validated against the config schema; anything unexpected falls back to
- * the defaults with a sentence saying why.
+ * the defaults with a sentence saying why. A link never carries data of one's own: a run on a
+ * CSV file (`"dataset": "csv"`) or on one's own text links only its settings, and whoever
+ * opens it is asked for the file.
  */
 export const HASH_KEY = 'experiment';
 export const HASH_VERSION = 1;

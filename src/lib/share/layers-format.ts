@@ -9,6 +9,7 @@ import type { TrainConfig } from '../engine/config.ts';
 import type { TensorData } from '../checkpoint/types.ts';
 import type { ModelSpec } from '../models/spec.ts';
 import { modelFor } from './demo-shapes.ts';
+import type { CsvShape } from '../datasets/registry.ts';
 import { formatShape } from './import-errors.ts';
 
 /** The Layers model's topology and weight table, as tfjs names it. */
@@ -27,8 +28,8 @@ export interface LayersModelFiles {
  * Builds the tf.sequential equivalent of the config's model, sets its weights from the
  * `param/*` tensors and saves it. Everything created here is disposed before it returns.
  */
-export async function exportLayersModel(config: TrainConfig, tensors: readonly TensorData[]): Promise<LayersModelFiles> {
-  const { spec, params } = modelFor(config);
+export async function exportLayersModel(config: TrainConfig, tensors: readonly TensorData[], csv?: CsvShape): Promise<LayersModelFiles> {
+  const { spec, params } = modelFor(config, csv);
   const byName = new Map(tensors.map((t) => [t.name, t]));
   // Checked up front so a mismatch reads as a sentence instead of a tfjs ValueError.
   for (const p of params) {

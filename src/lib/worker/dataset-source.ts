@@ -1,5 +1,5 @@
 import type { TrainConfig } from '../engine/config.ts';
-import { buildDataset } from '../datasets/registry.ts';
+import { buildDataset, type DataSources } from '../datasets/registry.ts';
 import { decodeMnist, MNIST_ASSET_PATH, type MnistImages } from '../datasets/mnist.ts';
 import type { Dataset } from '../datasets/types.ts';
 import { buildTextDataset, DEFAULT_TEXT_DATA_CONFIG, nameListAssetPath, textDatasetKind, type NameListName, type TextDatasetName } from '../text/data/index.ts';
@@ -24,9 +24,9 @@ export class DatasetSource {
     return config.demo === 'digits' && this.#mnist === null;
   }
 
-  /** `onProgress` hears the share of the digits downloaded, 0 to 1, when the size is known. */
-  async build(config: TrainConfig, onProgress: (share: number) => void = () => {}): Promise<Dataset> {
-    if (config.demo !== 'digits') return buildDataset(config);
+  /** `onProgress` hears the share of the digits downloaded, 0 to 1, when the size is known; `csv` is a CSV run's table. */
+  async build(config: TrainConfig, onProgress: (share: number) => void = () => {}, csv?: DataSources['csv']): Promise<Dataset> {
+    if (config.demo !== 'digits') return buildDataset(config, { csv });
     return buildDataset(config, { mnist: await this.#loadMnist(onProgress) });
   }
 

@@ -4,6 +4,7 @@ import type { TrainerLike } from '../engine/trainer-like.ts';
 import { TextTrainer } from '../text/text-trainer.ts';
 import { EXTENT, toFeatures } from '../datasets/points2d.ts';
 import { X_EXTENT } from '../datasets/sine.ts';
+import { CSV_PICTURE_SCALE } from '../datasets/csv-dataset.ts';
 import { confusionMatrix } from '../engine/metrics.ts';
 import type { Picture, WorkerEvent } from './protocol.ts';
 
@@ -14,7 +15,10 @@ export const CURVE_POINTS = 121;
 /** Test digits shown with their predictions. */
 export const DIGIT_SAMPLES = 24;
 
-/** Network inputs for the heatmap's cell centres, row 0 at the top (y = +EXTENT). */
+/**
+ * Network inputs for the heatmap's cell centres, row 0 at the top (y = +EXTENT). A CSV run's
+ * two standardised features span the picture at CSV_PICTURE_SCALE, as its points do.
+ */
 export function boundaryGridInputs(config: TrainConfig): Float32Array {
   const points = new Float32Array(BOUNDARY_SIZE * BOUNDARY_SIZE * 2);
   for (let row = 0; row < BOUNDARY_SIZE; row++) {
@@ -24,7 +28,7 @@ export function boundaryGridInputs(config: TrainConfig): Float32Array {
       points[2 * i + 1] = EXTENT - ((row + 0.5) / BOUNDARY_SIZE) * 2 * EXTENT;
     }
   }
-  return toFeatures(points, config.features);
+  return config.dataset === 'csv' ? points.map((v) => v / CSV_PICTURE_SCALE) : toFeatures(points, config.features);
 }
 
 export function curveXs(): Float32Array {
@@ -37,16 +41,19 @@ export async function drawPicture(trainer: TrainerLike, predicted: Int32Array | 
   if (trainer instanceof TextTrainer) return { kind: 'text', answers: trainer.toyAnswers };
   if (!(trainer instanceof Trainer)) throw new Error('This trainer has no picture; give drawPicture a branch for it.');
   const { config, dataset } = trainer;
+  const classes = dataset.classes;
   if (config.demo === 'classify2d' && gridInputs) {
     const probabilities = await trainer.predict(gridInputs);
-    // Keep P(class 1) per cell.
-    return { kind: 'boundary', size: BOUNDARY_SIZE, probabilities: probabilities.filter((_, i) => i % 2 === 1) };
+    // Two classes: P(class 1) per cell is enough to colour it.
+    if (classes === 2) return { kind: 'boundary', size: BOUNDARY_SIZE, probabilities: probabilities.filter((_, i) => i % 2 === 1) };
+    return { kind: 'boundary', size: BOUNDARY_SIZE, probabilities, classes };
   }
   if (config.demo === 'curve') {
     const xs = curveXs();
-    return { kind: 'curve', xs, ys: await trainer.predict(xs.map((x) => x / X_EXTENT)) };
+    // A CSV run's input is already standardised, and the picture spans ±3 standard deviations.
+    return { kind: 'curve', xs, ys: await trainer.predict(config.dataset === 'csv' ? xs : xs.map((x) => x / X_EXTENT)) };
   }
-  const classes = dataset.classes;
+  if (config.demo === 'classify2d') return { kind: 'confusion', confusion: confusionMatrix(predicted ?? new Int32Array(dataset.testY.length), dataset.testY, classes) };
   const labels = dataset.testY;
   const guesses = predicted ?? new Int32Array(labels.length);
   const sampleIndices = Int32Array.from({ length: Math.min(DIGIT_SAMPLES, labels.length) }, (_, i) => i);
@@ -62,9 +69,10 @@ export async function drawPicture(trainer: TrainerLike, predicted: Int32Array | 
 export class RunPictures {
   #gridInputs: Float32Array | null = null;
 
-  /** A new run: the 2D demo's heatmap grid depends on its input features. */
-  prepare(config: TrainConfig): void {
-    this.#gridInputs = config.demo === 'classify2d' ? boundaryGridInputs(config) : null;
+  /** A new run: the 2D demo's heatmap grid depends on its input features; a CSV run has one only with two features. */
+  prepare(config: TrainConfig, inputShape: number[]): void {
+    const twoD = config.demo === 'classify2d' && (config.dataset !== 'csv' || inputShape[0] === 2);
+    this.#gridInputs = twoD ? boundaryGridInputs(config) : null;
   }
 
   /** The test loss (recorded in the trainer's progress) and the picture, as the page's event. */

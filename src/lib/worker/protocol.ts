@@ -6,6 +6,18 @@ import type { TrainConfig } from '../engine/config.ts';
 import type { BackendChoice, BackendName, KernelChoice, TrainingPlacement } from '../engine/backend-names.ts';
 import type { Evaluation } from '../engine/trainer.ts';
 import type { CheckpointSummary, RunSummary, SaveProgress, SaveResult, UsageReport } from '../checkpoint/types.ts';
+import type { CsvTable } from '../datasets/csv-table.ts';
+import type { Standardisation } from '../datasets/csv-dataset.ts';
+
+/**
+ * Data of the student's own that a run trains on, checked where it entered the page; it never
+ * goes in a link. `customText`: the text demo's own text (validateCustomText). `csv`: a CSV
+ * table (buildCsvTable), for the 2D classification and curve demos.
+ */
+export interface OwnData {
+  customText?: string;
+  csv?: CsvTable;
+}
 
 /** Autosave interval until the page sends setAutosave, and the page's default for it. */
 export const DEFAULT_AUTOSAVE_SECONDS = 30;
@@ -17,8 +29,8 @@ export type SaveReason = 'manual' | 'autosave' | 'pause' | 'hidden';
 export type WorkerCommand =
   /** `requestedBecause` replaces "the URL asked for it" in the backend sentence (e.g. after a device loss). */
   | { type: 'init'; requestedBackend?: BackendName; requestedBecause?: string; mnistUrl: string; kernels?: KernelChoice }
-  /** `customText`: the text demo's own text, already through validateCustomText; it never goes in a link. */
-  | { type: 'configure'; config: TrainConfig; customText?: string }
+  /** `customText` and `csv`: see OwnData; only the one the config's dataset uses is sent. */
+  | ({ type: 'configure'; config: TrainConfig } & OwnData)
   /** The text demo's samples: what they continue and how boldly; a new sample follows at once. */
   | { type: 'setSampling'; prompt: string; temperature: number }
   | { type: 'train' }
@@ -46,7 +58,10 @@ export type WorkerCommand =
 
 /** What the page draws besides the loss curve; computed in the worker from one readback. */
 export type Picture =
-  | { kind: 'boundary'; size: number; probabilities: Float32Array }
+  /** `probabilities`: P(class 1) per cell, or with `classes` > 2 every class's probability per cell. */
+  | { kind: 'boundary'; size: number; probabilities: Float32Array; classes?: number }
+  /** A CSV classification with other than two features: the test set's confusion matrix. */
+  | { kind: 'confusion'; confusion: Int32Array }
   | { kind: 'curve'; xs: Float32Array; ys: Float32Array }
   | { kind: 'digits'; confusion: Int32Array; sampleIndices: Int32Array; samplePredictions: Int32Array }
   /** The text demo: for toy tasks, held-out questions with the model's greedy answers. */
@@ -63,6 +78,8 @@ export interface RunData {
   sampleLabels?: Uint8Array;
   /** Text only: characters per step (for tokens per second), the vocabulary's size, and the run's own text if it has one. */
   text?: { tokensPerStep: number; vocabSize: number; customText?: string };
+  /** A CSV run: its table (so the page can start further runs on it) and the statistics it was standardised with. */
+  csv?: { table: CsvTable; standardisation: Standardisation };
 }
 
 /** A stored run with its newest intact checkpoint and all its checkpoints, newest first. */

@@ -20,5 +20,7 @@ export function runData(trainer: TrainerLike): RunData {
       sampleLabels: Uint8Array.from(dataset.testY.subarray(0, count)),
     };
   }
-  return { trainPoints: dataset.trainPoints, trainLabels: dataset.trainY, testPoints: dataset.testPoints, testLabels: dataset.testY };
+  const data: RunData = { trainPoints: dataset.trainPoints, trainLabels: dataset.trainY, testPoints: dataset.testPoints, testLabels: dataset.testY };
+  if (dataset.csv) data.csv = dataset.csv;
+  return data;
 }

@@ -18,6 +18,7 @@ const DATASET_TITLES: Record<TrainConfig['dataset'], string> = {
   brackets: 'Brackets',
   copy: 'Copy',
   custom: 'Your text',
+  csv: 'Your CSV',
 };
 const OPTIMIZER_TITLES: Record<TrainConfig['optimizer'], string> = { sgd: 'SGD', momentum: 'Momentum', adam: 'Adam', rmsprop: 'RMSProp' };
 

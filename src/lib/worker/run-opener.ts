@@ -13,9 +13,11 @@ import type { Persistence } from './persistence.ts';
 import { RunLock } from './run-lock.ts';
 import { newRunName } from './run-names.ts';
 import { runData } from './run-data.ts';
-import type { WorkerEvent } from './protocol.ts';
+import type { OwnData, WorkerEvent } from './protocol.ts';
+import type { DataSources } from '../datasets/registry.ts';
 import type { TrainerLike } from '../engine/trainer-like.ts';
 import { TextTrainer } from '../text/text-trainer.ts';
+import { sameTable } from '../datasets/csv-table.ts';
 
 /** What opening a run needs from the session. */
 export interface RunOpenerHost {
@@ -54,30 +56,29 @@ export class RunOpener {
   /**
    * New settings from the page. A change that training can take as it goes (learning rate,
    * batch size, ...) updates the run on screen; anything else starts a new run. A different
-   * text of one's own is a different run, even with the same settings.
+   * text or CSV table of one's own is a different run, even with the same settings.
    */
-  async configure(config: TrainConfig, customText: string | undefined): Promise<void> {
+  async configure(config: TrainConfig, own: OwnData): Promise<void> {
     const trainer = this.#current.trainer;
-    const sameText = !(trainer instanceof TextTrainer) || trainer.source.customText === (config.dataset === 'custom' ? customText : undefined);
-    if (trainer && this.#current.ownsRun && sameText && isLiveChange(trainer.config, config)) {
+    if (trainer && this.#current.ownsRun && sameOwnData(trainer, config, own) && isLiveChange(trainer.config, config)) {
       trainer.updateLiveSettings(config);
       this.#host.post({ type: 'configured', config });
       return;
     }
-    return this.startNew(config, undefined, customText);
+    return this.startNew(config, undefined, own);
   }
 
-  /** Reset: the run on screen's settings (and own text) again, from step 0, as a new run. */
+  /** Reset: the run on screen's settings (and own data) again, from step 0, as a new run. */
   async restart(): Promise<void> {
     const trainer = this.#current.trainer;
-    if (trainer) return this.startNew(trainer.config, undefined, trainer instanceof TextTrainer ? trainer.source.customText : undefined);
+    if (trainer) return this.startNew(trainer.config, undefined, ownDataOf(trainer));
   }
 
   /** A fresh run at step 0: new id and lock, weights from the seed or, if given, imported ones. */
-  async startNew(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }, customText?: string): Promise<void> {
+  async startNew(config: TrainConfig, imported?: { weights: Float32Array[]; nameSuffix: string }, own: OwnData = {}): Promise<void> {
     await this.#host.stopTraining();
-    const text = config.demo === 'text' ? await this.#buildText(config, customText) : null;
-    const dataset = text ? null : await this.#buildDataset(config);
+    const text = config.demo === 'text' ? await this.#buildText(config, own.customText) : null;
+    const dataset = text ? null : await this.#buildDataset(config, own.csv && { table: own.csv });
     const moved = await this.#place(config, dataset);
     const id = crypto.randomUUID();
     const lock = await RunLock.acquire(id, { onLost: () => this.#host.lockLost(id) });
@@ -133,7 +134,8 @@ export class RunOpener {
     try {
       // A text run's own text comes from its checkpoint: the original file may be long gone.
       const text = config.demo === 'text' ? await this.#buildText(config, captured.text?.customText) : null;
-      const dataset = text ? null : await this.#buildDataset(config);
+      // So is a CSV run's table, with the statistics it was standardised with.
+      const dataset = text ? null : await this.#buildDataset(config, captured.csv);
       const moved = await this.#place(config, dataset);
       const trainer = text ? await TextTrainer.restore(config, text, captured) : await Trainer.restore(config, dataset!, captured, { kernels: this.#kernels() });
       const now = tf.getBackend() as BackendName;
@@ -150,8 +152,8 @@ export class RunOpener {
   }
 
   /** Builds the run's data, saying so while the digits download. */
-  async #buildDataset(config: TrainConfig) {
-    if (!this.#datasets.needsDownload(config)) return this.#datasets.build(config);
+  async #buildDataset(config: TrainConfig, csv?: DataSources['csv']) {
+    if (!this.#datasets.needsDownload(config)) return this.#datasets.build(config, undefined, csv);
     const loading = (progress?: number) => this.#host.post({ type: 'loading', message: 'Loading 10,000 handwritten digits…', progress });
     loading(0);
     return this.#datasets.build(config, loading);
@@ -205,4 +207,22 @@ export class RunOpener {
     await this.#host.evaluate();
     await this.#persistence.publishLists();
   }
+}
+
+function ownDataOf(trainer: TrainerLike): OwnData {
+  if (trainer instanceof TextTrainer) return { customText: trainer.source.customText };
+  if (trainer instanceof Trainer && trainer.dataset.csv) return { csv: trainer.dataset.csv.table };
+  return {};
+}
+
+/**
+ * Whether `own` is the data the trainer already trains on: a different text or CSV table of
+ * one's own is a different run, even with the same settings. Tables are compared by content,
+ * as each message brings a fresh copy.
+ */
+function sameOwnData(trainer: TrainerLike, config: TrainConfig, own: OwnData): boolean {
+  const current = ownDataOf(trainer);
+  if (current.customText !== (config.dataset === 'custom' ? own.customText : undefined)) return false;
+  const next = config.dataset === 'csv' ? own.csv : undefined;
+  return current.csv === undefined || next === undefined ? current.csv === next : sameTable(current.csv, next);
 }

@@ -68,7 +68,8 @@ export class TrainingSession {
       stopTraining: () => this.#loop.stop(),
       installed: (step) => {
         this.#saver.runInstalled(step);
-        this.#pictures.prepare(this.#current.trainer!.config);
+        const trainer = this.#current.trainer!;
+        this.#pictures.prepare(trainer.config, trainer instanceof Trainer ? trainer.dataset.inputShape : []);
       },
       lockLost: (runId) => this.#onRunLockLost(runId),
     });
@@ -122,7 +123,7 @@ export class TrainingSession {
       case 'configure': {
         const config = parseConfig(command.config);
         if (trainer instanceof Trainer && this.#current.ownsRun && isPointsChange(trainer.config, config)) return this.#replacePoints(trainer, config);
-        return this.#opener.configure(config, command.customText);
+        return this.#opener.configure(config, { customText: command.customText, csv: command.csv });
       }
       case 'reset':
         return this.#opener.restart();
@@ -231,3 +232,5 @@ export class TrainingSession {
     this.#post(errorEvent(error));
   }
 }
+
+/** The student's own data a trainer trains on, to start a fresh run on the same data. */

@@ -4,7 +4,9 @@
  */
 export const SETTING_HELP = {
   demo: 'Which problem the network learns: sorting 2D points into two colours, reading handwritten digits, fitting a curve, or writing text one character at a time.',
-  dataset: 'The shape of the two classes of points; a spiral is hard, gaussians are easy.',
+  dataset: 'The shape of the two classes of points; a spiral is hard, gaussians are easy. Or your own CSV file.',
+  curveDataset: 'The points to fit: a noisy sine, or an input and an output column of your own CSV file.',
+  csv: 'A CSV file of your own (at most 5 MB and 100,000 rows, at least 10): number columns to learn from and a column to predict. Pick the columns after loading; the inputs are standardised to mean 0 and deviation 1 on the training rows.',
   samples: 'How many points are generated; more points give a smoother picture of the problem but each epoch takes longer.',
   noise: 'How much the points are jittered (0 is clean); noisy data cannot be fitted perfectly.',
   testFraction: 'The share of the data kept aside to measure the test loss, which shows how well the network handles data it never trained on.',

@@ -9,6 +9,8 @@ import {
   type TrainConfig,
 } from '../../lib/engine/config.ts';
 import { validateCustomText } from '../../lib/text/data/custom-text.ts';
+import type { CsvTable } from '../../lib/datasets/csv-table.ts';
+import type { OwnData } from '../../lib/worker/protocol.ts';
 
 /** A form field: a numeric config key, or `hidden.<i>` for the units of hidden layer i. */
 export type FieldPath = NumericField | `hidden.${number}`;
@@ -20,14 +22,16 @@ type ChoiceKey = 'dataset' | 'model' | 'activation' | 'optimizer' | 'schedule';
  * `config` and are handed on; a bad value stays in its box with its message beside it.
  */
 export class SettingsForm {
-  #apply: (config: TrainConfig, customText?: string) => void;
+  #apply: (config: TrainConfig, own: OwnData) => void;
   config = $state.raw<TrainConfig>(defaultConfig());
   /** The text demo's own text, as validated; undefined until a valid one is given. Never in a link. */
   customText = $state.raw<string | undefined>(undefined);
+  /** The CSV table of the 2D and curve demos, as validated (see CsvSource); never in a link. */
+  csvTable = $state.raw<CsvTable | undefined>(undefined);
   texts = $state<Record<string, string>>({});
   errors = $state<Record<string, string>>({});
 
-  constructor(apply: (config: TrainConfig, customText?: string) => void) {
+  constructor(apply: (config: TrainConfig, own: OwnData) => void) {
     this.#apply = apply;
   }
 
@@ -42,6 +46,7 @@ export class SettingsForm {
     this.texts = texts;
     this.errors = {};
     this.#requireCustomText(config.dataset === 'custom');
+    this.#requireCsv(config.dataset === 'csv');
   }
 
   get hasErrors(): boolean {
@@ -74,7 +79,10 @@ export class SettingsForm {
   }
 
   choose(key: ChoiceKey, value: string): void {
-    if (key === 'dataset') this.#requireCustomText(value === 'custom');
+    if (key === 'dataset') {
+      this.#requireCustomText(value === 'custom');
+      this.#requireCsv(value === 'csv');
+    }
     this.#update({ [key]: value } as Partial<TrainConfig>);
   }
 
@@ -99,6 +107,39 @@ export class SettingsForm {
     delete this.errors.customText;
   }
 
+  /**
+   * A CSV table that passed every check: the run trains on it from now on (switching the
+   * dataset to `csv` if needed).
+   */
+  setCsvTable(table: CsvTable): void {
+    delete this.errors.csv;
+    this.csvTable = table;
+    this.#update({ dataset: 'csv' });
+  }
+
+  /**
+   * A refused CSV file or choice of columns: its sentence shows, and Train waits for a valid
+   * one. Nothing is applied, so the run on screen and the store stay as they were.
+   */
+  refuseCsv(message: string): void {
+    this.csvTable = undefined;
+    this.errors.csv = message;
+    if (this.config.dataset !== 'csv') this.config = { ...this.config, dataset: 'csv' };
+  }
+
+  /** A stored run's CSV table, shown without applying it (it is already the run's). */
+  loadCsvTable(table: CsvTable): void {
+    this.csvTable = table;
+    delete this.errors.csv;
+  }
+
+  /** Without a table (as when a link set up a CSV run: links never carry the data), the csv dataset cannot apply. */
+  #requireCsv(csv: boolean): void {
+    if (csv && this.csvTable === undefined) {
+      this.errors.csv ??= 'This experiment trains on a CSV file of your own, and a link never carries the data: load the file with Load CSV, or drop it on the page.';
+    } else if (!csv) delete this.errors.csv;
+  }
+
   /** Until there is text of one's own, the custom dataset cannot apply: say what is missing. */
   #requireCustomText(custom: boolean): void {
     if (custom && this.customText === undefined) this.errors.customText = 'Paste or drop your own text into "Your text" (at least 300 characters) to train on it.';
@@ -108,8 +149,10 @@ export class SettingsForm {
   /** Switching demo loads that demo's defaults, keeping the seed. */
   chooseDemo(demo: DemoKind): void {
     const next = { ...defaultConfig(demo), seed: this.config.seed };
+    // A table's label is a class in one demo and a number in the other: load the file again there.
+    this.csvTable = undefined;
     this.load(next);
-    this.#apply(next);
+    this.#apply(next, {});
   }
 
   toggleFeature(feature: Feature, on: boolean): void {
@@ -146,6 +189,13 @@ export class SettingsForm {
     // A field still showing an error keeps the whole form from applying: no half-valid config.
     const others = Object.keys(this.errors).filter((key) => !(key in change) && !(key.startsWith('hidden.') && 'hidden' in change));
     this.config = { ...this.config, ...change };
-    if (others.length === 0) this.#apply(this.config, this.config.dataset === 'custom' ? this.customText : undefined);
+    if (others.length === 0) this.#apply(this.config, this.#ownData());
+  }
+
+  /** The data of one's own the config's dataset trains on, if any. */
+  #ownData(): OwnData {
+    if (this.config.dataset === 'custom') return { customText: this.customText };
+    if (this.config.dataset === 'csv') return { csv: this.csvTable };
+    return {};
   }
 }

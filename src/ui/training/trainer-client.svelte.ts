@@ -3,9 +3,10 @@ import { continuesRun, type TrainConfig } from '../../lib/engine/config.ts';
 import type { BackendChoice, BackendName, KernelChoice, TrainingPlacement } from '../../lib/engine/backend-names.ts';
 import type { Evaluation } from '../../lib/engine/trainer.ts';
 import type { CheckpointSummary, SaveProgress, UsageReport } from '../../lib/checkpoint/types.ts';
-import { DEFAULT_AUTOSAVE_SECONDS, type ComparedRun, type Picture, type PostedCommand, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
+import { DEFAULT_AUTOSAVE_SECONDS, type ComparedRun, type OwnData, type Picture, type PostedCommand, type RunData, type RunListing, type SaveReason, type WorkerCommand, type WorkerEvent } from '../../lib/worker/protocol.ts';
 import { MNIST_ASSET_PATH } from '../../lib/datasets/mnist.ts';
 import { TAB_RUN_KEY } from '../checkpoints/resume-offer.ts';
+import { sameTable } from '../../lib/datasets/csv-table.ts';
 
 /** A sample the text demo's model wrote, as the worker sent it. */
 export type TextSampleEvent = Extract<WorkerEvent, { type: 'sample' }>;
@@ -91,8 +92,8 @@ export class TrainerClient {
   stopAt = $state(0);
   /** The text demo's newest samples, newest first; each says the step it came from. */
   samples = $state.raw<TextSampleEvent[]>([]);
-  /** The text demo's own text for the next run (validated by the form); never in a link. */
-  #customText: string | undefined;
+  /** The text or CSV table of one's own for the next run (validated by the form); never in a link. */
+  #own: OwnData = {};
   /** Stored runs as the last Compare read them from their checkpoints; null when none is shown. */
   comparison = $state.raw<ComparedRun[] | null>(null);
 
@@ -115,19 +116,19 @@ export class TrainerClient {
     return this.pending.run || this.pending.reset || this.config === null;
   }
 
-  configure(config: TrainConfig, customText = this.#customText): void {
+  configure(config: TrainConfig, own: OwnData = this.#own): void {
     this.error = null;
     const next = $state.snapshot(config) as TrainConfig;
-    const textChanged = next.dataset === 'custom' && customText !== this.#customText;
-    this.#customText = customText;
+    const ownChanged = (next.dataset === 'custom' && own.customText !== this.#own.customText) || (next.dataset === 'csv' && !sameOwnTable(own, this.#own));
+    this.#own = own;
     // A change the run cannot take live starts a new run: from now on the readouts, chart
     // and pictures belong to it, not to the run being replaced. A live change (the learning
     // rate, say, or a curve's points) applies from the worker's next step; `configured` confirms it.
-    const newRun = !this.config || textChanged || !continuesRun(this.config, next);
+    const newRun = !this.config || ownChanged || !continuesRun(this.config, next);
     if (newRun) {
       this.#heldChange = null;
       this.#clearRun(next);
-      this.#send({ type: 'configure', config: next, customText: next.dataset === 'custom' ? customText : undefined }, 'run');
+      this.#send({ type: 'configure', config: next, ...ownDataFor(next, own) }, 'run');
       return;
     }
     this.config = next;
@@ -136,7 +137,8 @@ export class TrainerClient {
   }
 
   #sendChange(config: TrainConfig): void {
-    this.#send({ type: 'configure', config }, 'change', () => {
+    // The run's own data goes along: the worker starts a new run for a different text or table.
+    this.#send({ type: 'configure', config, ...ownDataFor(config, this.#own) }, 'change', () => {
       const held = this.#heldChange;
       this.#heldChange = null;
       if (held) this.#sendChange(held);
@@ -374,7 +376,8 @@ export class TrainerClient {
         this.loss = this.lossHistory.at(-1) ?? null;
         this.evaluations = event.evaluations;
         this.runData = event.data;
-        if (event.data.text?.customText !== undefined) this.#customText = event.data.text.customText;
+        if (event.data.text?.customText !== undefined) this.#own = { ...this.#own, customText: event.data.text.customText };
+        if (event.data.csv) this.#own = { ...this.#own, csv: event.data.csv.table };
         this.samples = [];
         this.paramCount = event.paramCount;
         this.training = event.training;
@@ -479,6 +482,11 @@ export class TrainerClient {
   }
 }
 
+/** Tables are compared by content: a resumed run's table arrives as a copy of the one the page sent. */
+function sameOwnTable(a: OwnData, b: OwnData): boolean {
+  return a.csv === b.csv || (a.csv !== undefined && b.csv !== undefined && sameTable(a.csv, b.csv));
+}
+
 /** sessionStorage can be missing or throw (storage disabled); the offer then falls back to the newest run. */
 function readTabRun(): string | null {
   try {
@@ -499,3 +507,9 @@ function writeTabRun(runId: string): void {
 const KEY = Symbol('trainer-client');
 export const setTrainerClient = (client: TrainerClient) => setContext(KEY, client);
 export const useTrainerClient = () => getContext<TrainerClient>(KEY);
+
+/** The part of `own` that `config` trains on: a text for the custom dataset, a table for csv. */
+function ownDataFor(config: TrainConfig, own: OwnData): OwnData {
+  if (config.dataset === 'custom') return { customText: own.customText };
+  return config.dataset === 'csv' ? { csv: own.csv } : {};
+}
