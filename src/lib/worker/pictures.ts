@@ -70,8 +70,9 @@ export class RunPictures {
   #gridInputs: Float32Array | null = null;
 
   /** A new run: the 2D demo's heatmap grid depends on its input features; a CSV run has one only with two features. */
-  prepare(config: TrainConfig, inputShape: number[]): void {
-    const twoD = config.demo === 'classify2d' && (config.dataset !== 'csv' || inputShape[0] === 2);
+  prepare(trainer: TrainerLike): void {
+    const { config } = trainer;
+    const twoD = config.demo === 'classify2d' && (config.dataset !== 'csv' || (trainer instanceof Trainer && trainer.dataset.inputShape[0] === 2));
     this.#gridInputs = twoD ? boundaryGridInputs(config) : null;
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { isPointsChange, parseConfig, type TrainConfig } from '../engine/config.ts';
+import { isPointsChange, parseConfig } from '../engine/config.ts';
 import { chooseBackend } from '../engine/backend.ts';
 import type { BackendChoice, BackendName, KernelChoice } from '../engine/backend-names.ts';
 import { RunPictures } from './pictures.ts';
@@ -15,7 +15,7 @@ import { TrainingLoop } from './training-loop.ts';
 import { errorEvent, type PostedCommand, type SaveReason, type WorkerCommand, type WorkerCommandOf, type WorkerEvent } from './protocol.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { TextSampler } from './text-sampler.ts';
-import { runData } from './run-data.ts';
+import { replaceCurvePoints } from './curve-points-change.ts';
 
 /**
  * Owns the trainer inside the worker and dispatches the page's commands: one at a time, in
@@ -68,8 +68,7 @@ export class TrainingSession {
       stopTraining: () => this.#loop.stop(),
       installed: (step) => {
         this.#saver.runInstalled(step);
-        const trainer = this.#current.trainer!;
-        this.#pictures.prepare(trainer.config, trainer instanceof Trainer ? trainer.dataset.inputShape : []);
+        this.#pictures.prepare(this.#current.trainer!);
       },
       lockLost: (runId) => this.#onRunLockLost(runId),
     });
@@ -122,7 +121,9 @@ export class TrainingSession {
         return this.#init(command);
       case 'configure': {
         const config = parseConfig(command.config);
-        if (trainer instanceof Trainer && this.#current.ownsRun && isPointsChange(trainer.config, config)) return this.#replacePoints(trainer, config);
+        if (trainer instanceof Trainer && this.#current.ownsRun && isPointsChange(trainer.config, config)) {
+          return replaceCurvePoints(trainer, config, { datasets: this.#datasets, saver: this.#saver, loop: this.#loop, post: this.#post });
+        }
         return this.#opener.configure(config, { customText: command.customText, csv: command.csv });
       }
       case 'reset':
@@ -177,24 +178,6 @@ export class TrainingSession {
     this.#post({ type: 'ready', backend: this.#backend });
     this.#device.watch((message) => this.#onDeviceLost(message));
     await this.#persistence.open();
-  }
-
-  /**
-   * A curve run's points changed: the run keeps its weights, optimizer state and step, and
-   * trains on the new points from the next step boundary (Trainer.replaceData). From there its
-   * config holds the new points, so the next checkpoint, and a Resume from it, has them too.
-   */
-  async #replacePoints(trainer: Trainer, config: TrainConfig): Promise<void> {
-    const dataset = await this.#datasets.build(config);
-    // Training goes on with the old points while a kernel for a new batch size compiles.
-    await trainer.prepareData(config, dataset);
-    const replace = () => {
-      trainer.replaceData(config, dataset);
-      this.#saver.configChanged();
-      this.#post({ type: 'configured', config, data: runData(trainer) });
-    };
-    if (this.#loop.active) await this.#loop.atStepBoundary(replace);
-    else replace();
   }
 
   /** Saves at a step boundary: the loop's next one while it trains, else this one. */
