@@ -8,7 +8,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { APP_URL } from '../playwright.config.ts';
 import { HARNESS_PATH, launchProfile } from '../test/browser/support/checkpoint-fixtures.ts';
 import { openProfile } from '../test/e2e/fixtures.ts';
-import { BENCH_BACKENDS, BENCH_MODELS, CHECKPOINT_SIZES_MIB, findProblems, formatTable, readbackShare, writeResults, type Figures, type MachineInfo } from './report.ts';
+import { BENCH_BACKENDS, BENCH_MODELS, CHECKPOINT_SIZES_MIB, TEXT_BENCH_MODEL, findProblems, formatTable, readbackShare, writeResults, type Figures, type MachineInfo } from './report.ts';
 import type { TrainBackendName } from './train-bench.ts';
 import { median } from './stats.ts';
 import { gzippedJavaScript, measureFrameGaps, measureSaveLatency, measureStartup } from './ui-bench.ts';
@@ -77,6 +77,18 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
     if ((details[`train.${model}.webgpu`] as { kernelPath?: string } | undefined)?.kernelPath !== 'fused') continue;
     figures[`train.${model}.webgpu.fusedVsFit`] = fused / figures[`train.${model}.webgpu.fitStepsPerSec`];
     figures[`train.${model}.webgpu.fusedVsCpu`] = fused / figures[`train.${model}.cpu.ourStepsPerSec`];
+  }
+
+  for (const backend of BENCH_BACKENDS) {
+    await phase(`train the default Text model (${TEXT_BENCH_MODEL}) on ${backend}: tokens per second`, async () => {
+      const result = await page.evaluate((options) => window.lib.textBench.runTextBench({ ...options, onLog: (line) => console.log(line) }), { backend, repeats: REPEATS });
+      const key = `train.${TEXT_BENCH_MODEL}.${backend}`;
+      figures[`${key}.tokensPerSec`] = result.tokensPerSec;
+      figures[`${key}.stepsPerSec`] = result.stepsPerSec;
+      if (result.dispatchesPerStep !== undefined) figures[`${key}.dispatchesPerStep`] = result.dispatchesPerStep;
+      const { model, tokensPerStep, steps, runs } = result;
+      details[key] = { model, tokensPerStep, steps, runs };
+    });
   }
 
   await phase('checkpoint: our store vs one raw IndexedDB put/get vs tfjs indexeddb://', async () => {

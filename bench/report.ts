@@ -6,6 +6,8 @@ import type { TrainBackendName, TrainModelName } from './train-bench.ts';
 export const BENCH_MODELS = ['spiralMlp', 'digitsMlp', 'digitsCnn'] as const satisfies readonly TrainModelName[];
 export const BENCH_BACKENDS = ['webgpu', 'cpu'] as const satisfies readonly TrainBackendName[];
 export const CHECKPOINT_SIZES_MIB = [1, 16, 64] as const;
+/** The Text demo's default transformer, timed on its own: it has no model.fit twin. */
+export const TEXT_BENCH_MODEL = 'textGpt';
 
 /** Flat figures, e.g. { 'train.spiralMlp.webgpu.ratio': 1.4 }; every one is a median of repeated runs. */
 export type Figures = Record<string, number>;
@@ -34,10 +36,12 @@ export function requiredKeys(): string[] {
   const train = BENCH_MODELS.flatMap((model) =>
     BENCH_BACKENDS.flatMap((backend) => ['ourStepsPerSec', 'fitStepsPerSec', 'ratio', 'readbackShare'].map((f) => `train.${model}.${backend}.${f}`)),
   );
+  // Characters trained per second on each backend, and the GPU's dispatches per step.
+  const text = [...BENCH_BACKENDS.map((backend) => `train.${TEXT_BENCH_MODEL}.${backend}.tokensPerSec`), `train.${TEXT_BENCH_MODEL}.webgpu.dispatchesPerStep`];
   const checkpointFields = ['saveMBps', 'rawPutMBps', 'tfjsSaveMBps', 'loadMBps', 'rawGetMBps', 'tfjsLoadMBps', 'saveVsTfjsSave', 'saveVsRawPut', 'loadVsTfjsLoad'];
   const checkpoint = CHECKPOINT_SIZES_MIB.flatMap((size) => checkpointFields.map((f) => `checkpoint.${size}.${f}`));
   const ui = ['ui.maxFrameGapMs', 'ui.saveStallSteps', ...BENCH_BACKENDS.flatMap((b) => [`ui.saveLatencyMs.${b}`, `ui.saveLatencyRounds.${b}`]), 'ui.autosaveShare'];
-  return [...train, ...checkpoint, ...ui, 'startup.msToFirstStep', 'startup.jsGzipKB'];
+  return [...train, ...text, ...checkpoint, ...ui, 'startup.msToFirstStep', 'startup.jsGzipKB'];
 }
 
 /** Figures that may be zero: losing no steps to a save is the ideal; a readback may round to 0 ms. */

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, type TrainConfig } from '../src/lib/engine/config.ts';
 import { Trainer } from '../src/lib/engine/trainer.ts';
+import type { TrainerLike } from '../src/lib/engine/trainer-like.ts';
 import { ReadbackPacer } from '../src/lib/engine/readback-pacer.ts';
 import { createOptimizer } from '../src/lib/engine/optimizers.ts';
 import { buildDataset } from '../src/lib/datasets/registry.ts';
@@ -163,7 +164,7 @@ function stepsPerRun(wanted: number, stepsPerEpoch: number, options: TrainBenchO
  * Compute dispatches per step while `loop` trains `steps` steps, counted by wrapping
  * GPUComputePassEncoder.dispatchWorkgroups, which tfjs and our fused kernels both call.
  */
-async function dispatchesPerStep(loop: AppTrainingLoop, steps: number): Promise<number> {
+export async function dispatchesPerStep(loop: AppTrainingLoop, steps: number): Promise<number> {
   const prototype = GPUComputePassEncoder.prototype;
   const original = prototype.dispatchWorkgroups;
   let count = 0;
@@ -187,10 +188,10 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
  * batch carries over from one call to the next, as it does while the app trains.
  */
 export class AppTrainingLoop {
-  readonly trainer: Trainer;
+  readonly trainer: TrainerLike;
   #pacer = new ReadbackPacer();
 
-  constructor(trainer: Trainer) {
+  constructor(trainer: TrainerLike) {
     this.trainer = trainer;
   }
 

@@ -7,6 +7,7 @@ import * as engine from '../../src/lib/engine/index.ts';
 import * as checkpointTesting from './support/checkpoint-helpers.ts';
 import * as checkpointBench from '../../bench/checkpoint-bench.ts';
 import * as trainBench from '../../bench/train-bench.ts';
+import * as textBench from '../../bench/text-bench.ts';
 import * as saveStallBench from '../../bench/save-stall-bench.ts';
 import * as snapshotBench from '../../bench/snapshot-bench.ts';
 import * as convLayerCheck from '../support/conv-layer-check.ts';
@@ -16,7 +17,7 @@ import * as checkpointScenarios from '../support/checkpoint-scenarios.ts';
 import * as tabScenarios from '../support/tab-scenarios.ts';
 import * as mlpKernelChecks from '../support/mlp-kernel-checks.ts';
 
-const lib = { sessionChecks, autosaveBench, tf, checkpoint, engine, checkpointTesting, checkpointScenarios, tabScenarios, checkpointBench, trainBench, saveStallBench, snapshotBench, convLayerCheck, mlpKernelChecks };
+const lib = { sessionChecks, autosaveBench, tf, checkpoint, engine, checkpointTesting, checkpointScenarios, tabScenarios, checkpointBench, trainBench, textBench, saveStallBench, snapshotBench, convLayerCheck, mlpKernelChecks };
 declare global {
   interface Window {
     lib: typeof lib;

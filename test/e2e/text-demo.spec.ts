@@ -1,16 +1,5 @@
-import { test, expect, expectNoAxeViolations, openProfile, type PlaygroundPage } from './fixtures.ts';
-
-/** A transformer small enough for a software GPU: 1 block, 2 heads, width 16, 16 characters of context. */
-async function pickTinyText(playground: PlaygroundPage, text?: string) {
-  // One change at a time: each starts a new run, and Train waits until it is set up.
-  await playground.choose('Demo', 'Text');
-  await expect(playground.trainButton).toBeEnabled({ timeout: 90_000 });
-  for (const [label, value] of [['Layers', '1'], ['Width', '16'], ['Context', '16'], ['Warm-up steps', '5']]) {
-    await playground.setField(label, value);
-    await expect(playground.trainButton).toBeEnabled({ timeout: 90_000 });
-  }
-  if (text) await playground.choose('Text', text);
-}
+import { test, expect, expectNoAxeViolations, openProfile, type LossRow } from './fixtures.ts';
+import { pickTinyText } from './text-support.ts';
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
@@ -37,45 +26,87 @@ test('the Text demo trains on WebGPU: the loss falls and the sample changes as i
   expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) - 0.3);
 });
 
-test('on the CPU, a Text run resumed after closing the browser continues bit-identically', async ({ baseURL }, testInfo) => {
-  const k = 15;
+/** How long a sample may take to appear: on a busy machine's SwiftShader, over 30 s. */
+const SAMPLE_TIMEOUT = 120_000;
+
+/**
+ * Trains 2k steps without stopping, and k steps, a save on Pause, a closed browser, a reopened
+ * profile, Resume and k more. Returns both loss histories; checks on the way that the sample at
+ * the resumed step is the very text written before closing (sampling is seeded by seed and step).
+ */
+async function straightAndResumed(outputPath: (name: string) => string, baseURL: string, backend: 'cpu' | 'webgpu', k: number): Promise<{ straight: LossRow[]; resumed: LossRow[] }> {
+  const query = backend === 'cpu' ? '?backend=cpu' : '';
   const straight = await test.step('train 2k steps without stopping', async () => {
-    const { context, playground } = await openProfile(testInfo.outputPath('straight'), baseURL!);
-    await playground.open('?backend=cpu');
+    const { context, playground } = await openProfile(outputPath('straight'), baseURL);
+    await playground.open(query);
+    await expect(playground.backend).toHaveText(backend);
     await pickTinyText(playground);
     await playground.trainTo(2 * k);
     const rows = await playground.downloadLosses();
     await context.close();
     return rows;
   });
-  const profile = testInfo.outputPath('interrupted');
+  const profile = outputPath('interrupted');
   const sampleAtK = await test.step('train k steps, save on pause, close the browser', async () => {
-    const { context, page, playground } = await openProfile(profile, baseURL!);
-    await playground.open('?backend=cpu');
+    const { context, page, playground } = await openProfile(profile, baseURL);
+    await playground.open(query);
+    await expect(playground.backend).toHaveText(backend);
     await pickTinyText(playground);
     await playground.trainTo(k);
+    // The sample after Pause writes 80 characters, a forward pass and readback each: on SwiftShader that takes a while.
+    await expect(page.getByTestId('sample')).toHaveAttribute('data-step', String(k), { timeout: SAMPLE_TIMEOUT });
     await playground.expectSaved(k, 'pause');
-    await expect(page.getByTestId('sample')).toHaveAttribute('data-step', String(k));
     const text = await page.getByTestId('sample').textContent();
     await context.close();
     return text;
   });
   const resumed = await test.step('reopen, resume and train to 2k', async () => {
-    const { context, page, playground } = await openProfile(profile, baseURL!);
-    await playground.open('?backend=cpu');
+    const { context, page, playground } = await openProfile(profile, baseURL);
+    await playground.open(query);
+    await expect(playground.backend).toHaveText(backend);
     await expect(playground.resumeOffer).toContainText(`step ${k}`);
     await playground.resumeButton.click();
     await expect(playground.stepReadout).toHaveText(String(k));
-    // Sampling is seeded by (seed, step): the same checkpoint and prompt write the same text.
-    await expect(page.getByTestId('sample')).toHaveAttribute('data-step', String(k));
+    await expect(page.getByTestId('sample')).toHaveAttribute('data-step', String(k), { timeout: SAMPLE_TIMEOUT });
     await expect(page.getByTestId('sample')).toHaveText(sampleAtK!);
     await playground.trainTo(2 * k);
     const rows = await playground.downloadLosses();
     await context.close();
     return rows;
   });
+  return { straight, resumed };
+}
+
+test('on the CPU, a Text run resumed after closing the browser continues bit-identically', async ({ baseURL }, testInfo) => {
+  // Three browsers, one after the other.
+  test.setTimeout(300_000);
+  const k = 15;
+  const { straight, resumed } = await straightAndResumed((name) => testInfo.outputPath(name), baseURL!, 'cpu', k);
   expect(resumed).toHaveLength(2 * k);
+  // Compared as text: equal strings are equal float32 bits.
   expect(resumed).toEqual(straight);
+});
+
+// Not met yet: on WebGPU (TensorFlow.js ops, SwiftShader) two Text runs with the same seed and
+// settings already differ from the second step on, with no interruption at all: two fresh
+// trainers in one page take their first step to weights that differ in the MLP's and ln_f's
+// gradients (by up to 6e-5 after the first AdamW step), and the losses of two uninterrupted
+// browser sessions differ by 1.3e-5 relative at step 5. The gradients of one trainer computed
+// twice are identical, so the variation comes with fresh tensors (buffer reuse, or where small
+// tensors live: WEBGPU_CPU_FORWARD). Until that is found, a resumed run cannot agree within 1e-5.
+test.fixme('on WebGPU, a Text run resumed after closing the browser agrees with an uninterrupted one within 1e-5', async ({ baseURL }, testInfo) => {
+  // SwiftShader: three browsers, each compiling its shaders, and a few dozen slow steps.
+  test.setTimeout(900_000);
+  const k = 8;
+  const { straight, resumed } = await straightAndResumed((name) => testInfo.outputPath(name), baseURL!, 'webgpu', k);
+  expect(resumed).toHaveLength(2 * k);
+  // The restored history is the one saved; each step after k within 1e-5 of the uninterrupted run.
+  expect(resumed.slice(0, k)).toEqual(straight.slice(0, k));
+  for (let i = k; i < 2 * k; i++) {
+    const a = Number(straight[i].trainLoss);
+    const b = Number(resumed[i].trainLoss);
+    expect(Math.abs(a - b) / Math.abs(a), `step ${i + 1}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-5);
+  }
 });
 
 test('pasted text trains, and is still there after a reload and Resume', async ({ playground, page }) => {

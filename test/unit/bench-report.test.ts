@@ -63,6 +63,18 @@ describe('results.json validation', () => {
     ]);
   });
 
+  it('requires the default Text model’s tokens per second on WebGPU and the CPU, and its dispatches per step on WebGPU', () => {
+    const figures = completeFigures();
+    delete figures['train.textGpt.cpu.tokensPerSec'];
+    delete figures['train.textGpt.webgpu.dispatchesPerStep'];
+    figures['train.textGpt.webgpu.tokensPerSec'] = 0;
+    expect(findProblems({ machine, figures, details: {} })).toEqual([
+      'train.textGpt.webgpu.tokensPerSec is 0, but it must be positive.',
+      'train.textGpt.cpu.tokensPerSec is missing.',
+      'train.textGpt.webgpu.dispatchesPerStep is missing.',
+    ]);
+  });
+
   it('marks each goal met or not in the printed table', () => {
     const figures = { ...completeFigures(), 'train.spiralMlp.webgpu.readbackShare': 0.6, 'train.spiralMlp.cpu.readbackShare': 0.01, 'checkpoint.1.saveVsRawPut': 0.4 };
     const table = formatTable({ machine, figures, details: {} });
