@@ -50,6 +50,9 @@ describe('curve points in the config', () => {
     expect(isPointsChange(placed, placed)).toBe(false);
     expect(continuesRun(sine, placed)).toBe(true);
     expect(continuesRun(sine, { ...sine, samples: 200 })).toBe(false);
+    // A CSV file is data of its own: switching to or from it starts a new run.
+    expect(continuesRun(sine, { ...sine, dataset: 'csv' })).toBe(false);
+    expect(continuesRun({ ...sine, dataset: 'csv' }, placed)).toBe(false);
   });
 
   it('trains on the placed points and keeps the sine held-out points as the test set', () => {

@@ -243,7 +243,9 @@ export function isLiveChange(current: TrainConfig, next: TrainConfig): boolean {
  * step and trains on the new points from the next step boundary (Trainer.replaceData).
  */
 export function isPointsChange(current: TrainConfig, next: TrainConfig): boolean {
-  return current.demo === 'curve' && next.demo === 'curve' && !isLiveChange(current, next) && differsOnlyIn(current, next, [...LIVE_KEYS, 'dataset', 'points']);
+  // A CSV file is data of its own: moving to or from one starts a new run.
+  const placeable = (config: TrainConfig) => config.demo === 'curve' && (CURVE_DATASETS as readonly string[]).includes(config.dataset);
+  return placeable(current) && placeable(next) && !isLiveChange(current, next) && differsOnlyIn(current, next, [...LIVE_KEYS, 'dataset', 'points']);
 }
 
 /** True when changing `current` into `next` continues the run instead of starting a new one. */

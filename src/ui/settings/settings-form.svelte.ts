@@ -82,6 +82,8 @@ export class SettingsForm {
     if (key === 'dataset') {
       this.#requireCustomText(value === 'custom');
       this.#requireCsv(value === 'csv');
+      // Placed points belong to the points dataset only; another dataset leaves them behind.
+      if (value !== 'points' && this.config.points.length > 0) return this.#update({ dataset: value, points: [] } as Partial<TrainConfig>);
     }
     this.#update({ [key]: value } as Partial<TrainConfig>);
   }
