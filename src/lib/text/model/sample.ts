@@ -46,11 +46,21 @@ export function pickToken(logits: ArrayLike<number>, temperature: number, rng: R
  * tokens, downloads the last position's logits and draws the next token. Returns only the new
  * tokens; the tokenizer turns them into text.
  */
+/** Sampling yields to the event loop after this much work. */
+const SAMPLE_SLICE_MS = 10;
+
 export async function sampleTokens(spec: TextModelSpec, params: readonly tf.Tensor[], options: SampleOptions): Promise<number[]> {
   if (options.prompt.length === 0) throw new Error('Sampling needs a prompt of at least one token, for example the newline that starts a name.');
   const rng = Rng.seeded(options.seed, 'sample');
   const tokens = [...options.prompt];
+  let sliceStarted = performance.now();
   for (let i = 0; i < options.length; i++) {
+    // On the CPU backend data() resolves without a task, so 80 passes would hold the worker:
+    // let a save's IndexedDB events (and the page's messages) in between.
+    if (performance.now() - sliceStarted > SAMPLE_SLICE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      sliceStarted = performance.now();
+    }
     const window = windowOf(spec, tokens);
     const last = tf.tidy(() => {
       const logits = textForward(spec, params, tf.tensor2d(window, [1, window.length], 'int32'));
