@@ -10,14 +10,16 @@ import { initialValues } from '../models/init.ts';
 import { forward, predictOutputs } from '../models/forward.ts';
 import { argmaxRows, accuracy } from './metrics.ts';
 import { chooseKernelPath, targetRows, webgpuDevice, type KernelChoice, type KernelPath } from '../models/mlp-kernels/kernel-path.ts';
-import { FusedMlpStep } from '../models/mlp-kernels/fused-mlp-step.ts';
+import { FusedStep, mlpKernel, type FusedKernel } from '../models/mlp-kernels/fused-step.ts';
 import { mlpLayout } from '../models/mlp-kernels/mlp-layout.ts';
+import { cnnKernel } from '../models/cnn-kernels/cnn-kernel.ts';
+import { cnnLayout } from '../models/cnn-kernels/cnn-layout.ts';
 import { optimizerTensors, packOptimizerState } from '../models/mlp-kernels/fused-optimizer-state.ts';
 
 export type { KernelPath, KernelChoice };
 
 export interface TrainerOptions {
-  /** 'auto' (default) trains MLPs on WebGPU with fused kernels; 'tfjs' always uses TensorFlow.js ops. */
+  /** 'auto' (default) trains on WebGPU with fused kernels; 'tfjs' always uses TensorFlow.js ops. */
   kernels?: KernelChoice;
 }
 
@@ -63,6 +65,11 @@ function packParams(values: Float32Array[], count: number): Float32Array {
   return packed;
 }
 
+/** The fused kernel of a model: its WGSL and buffer layout, for this optimizer and batch size. */
+function fusedKernelOf(spec: ModelSpec, config: TrainConfig, batch: number): FusedKernel {
+  return spec.kind === 'cnn' ? cnnKernel(cnnLayout(spec, config.optimizer, batch)) : mlpKernel(mlpLayout(spec, config.optimizer, batch));
+}
+
 /** Derives one dropout seed per step, so masks need no stored RNG state. */
 export const dropoutSeedAt = (seed: number, step: number) => (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
 
@@ -92,7 +99,7 @@ export class Trainer {
   #lossHistory: number[] = [];
   #params: tf.Variable[];
   /** The fused path: it owns the weights and optimizer state; #params are copies made on demand. */
-  #fused: FusedMlpStep | null = null;
+  #fused: FusedStep | null = null;
   #paramsStale = false;
   /** This epoch's shuffled example order (the fused path gathers batches itself). */
   #epochOrder = new Int32Array(0);
@@ -115,10 +122,10 @@ export class Trainer {
     this.#trainY = this.#targets(dataset.trainY);
     this.#testX = tf.tensor(dataset.testX, [exampleCount(dataset.testX, dataset.inputShape), ...dataset.inputShape]);
     this.#testY = this.#targets(dataset.testY);
-    if (this.kernelPath.kind === 'fused' && this.spec.kind === 'mlp') {
-      const layout = mlpLayout(this.spec, config.optimizer, this.batchSize);
-      this.#fused = new FusedMlpStep(webgpuDevice(), layout, dataset.trainX, targetRows(dataset.trainY, dataset.classes));
-      this.#fused.writeState(packParams(values, layout.paramCount));
+    if (this.kernelPath.kind === 'fused') {
+      const kernel = fusedKernelOf(this.spec, config, this.batchSize);
+      this.#fused = new FusedStep(webgpuDevice(), kernel, dataset.trainX, targetRows(dataset.trainY, dataset.classes));
+      this.#fused.writeState(packParams(values, kernel.packing.paramCount));
     }
     this.#progress = { step: 0, epoch: 0, cursor: 0, epochRngState: Rng.seeded(config.seed, 'shuffle').state, evaluations: [] };
     this.#shuffleEpoch();
@@ -154,8 +161,8 @@ export class Trainer {
     const optimizerState = saved.tensors.filter((t) => t.name.startsWith('optimizer/'));
     const fused = trainer.#fused;
     if (fused) {
-      const packed = await packOptimizerState(fused.layout, optimizerState);
-      fused.writeState(packParams(values, fused.layout.paramCount), packed.slots);
+      const packed = await packOptimizerState(fused.kernel.packing, optimizerState);
+      fused.writeState(packParams(values, fused.kernel.packing.paramCount), packed.slots);
       fused.iterations = packed.iterations;
       fused.beta1Power = packed.beta1Power;
       fused.beta2Power = packed.beta2Power;
@@ -323,7 +330,7 @@ export class Trainer {
     const params = this.params.map((p, i) => ({ name: `param/${this.paramTable[i].name}`, tensor: p.clone() }));
     const fused = this.#fused;
     const optimizer = fused
-      ? optimizerTensors(fused.layout, await fused.readState(), this.paramTable.map((p) => p.shape), fused)
+      ? optimizerTensors(fused.kernel.packing, await fused.readState(), this.paramTable.map((p) => p.shape), fused)
       : await cloneOptimizerState(this.optimizer);
     return {
       progress: structuredClone(this.#progress),

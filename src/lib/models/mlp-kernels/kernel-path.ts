@@ -1,9 +1,10 @@
 // Which way a Trainer trains: the fused WGSL step where it covers the model and backend,
 // otherwise TensorFlow.js ops. The reason is a phrase the UI shows after the backend name,
-// e.g. "webgpu · TensorFlow.js ops (the CNN has no fused kernels yet)".
+// e.g. "webgpu · TensorFlow.js ops (TensorFlow.js ops were asked for)".
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../spec.ts';
 import type { KernelChoice } from '../../engine/backend-names.ts';
+import { cnnKernelsMissing } from '../cnn-kernels/cnn-layout.ts';
 
 export type KernelPath = { kind: 'fused' } | { kind: 'tfjs'; reason: string };
 
@@ -11,7 +12,7 @@ export type { KernelChoice };
 
 /** Why our fused kernels cannot train this model, whatever the backend; null when they can. */
 export function fusedKernelsMissing(spec: ModelSpec): string | null {
-  return spec.kind === 'cnn' ? 'the CNN has no fused kernels yet' : null;
+  return spec.kind === 'cnn' ? cnnKernelsMissing(spec) : null;
 }
 
 export function chooseKernelPath(spec: ModelSpec, choice: KernelChoice): KernelPath {
