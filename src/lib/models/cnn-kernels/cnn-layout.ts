@@ -50,7 +50,7 @@ export interface CnnLayout {
 }
 
 /** Examples per chunk of a filter gradient's first stage: small enough to spread a block's filters over a few hundred invocations. */
-const GRADIENT_CHUNK = 4;
+const GRADIENT_CHUNK = 1;
 
 /** Why the fused CNN step cannot train this spec, or null. */
 export function cnnKernelsMissing(spec: CnnSpec): string | null {
