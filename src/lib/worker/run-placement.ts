@@ -12,7 +12,9 @@ import type { KernelPath } from '../models/mlp-kernels/kernel-path.ts';
  * That is the backend chosen at start, except on a software WebGPU adapter (SwiftShader) for a
  * model our fused kernels do not cover: TensorFlow.js ops there ran 5-50x slower than on the
  * CPU (digits CNN 1.2 against 6.1 steps/s, spiral 9 against 375), so such a run trains on
- * the CPU and says why. Resolves with that reason, or null.
+ * the CPU and says why. Every model the app offers has fused kernels now (the CNN's ran
+ * faster than the CPU on SwiftShader too), so this is for models added before theirs.
+ * Resolves with that reason, or null.
  */
 export async function placeRun(config: TrainConfig, dataset: Dataset | null, choice: BackendChoice, kernels: KernelChoice): Promise<string | null> {
   let target = choice.name;
