@@ -59,7 +59,7 @@ export interface TrainBenchResult {
   ratio: number;
   ourRuns: number[];
   fitRuns: number[];
-  /** How our default Trainer trains here, e.g. 'fused' or 'tfjs (the CNN has no fused kernels yet)'. */
+  /** How our default Trainer trains here, e.g. 'fused' or 'tfjs (fused kernels need WebGPU, and the backend is cpu)'. */
   kernelPath: string;
   /** WebGPU only: the Trainer forced onto TensorFlow.js ops (kernels: 'tfjs'), same steps. */
   tfjsOpsStepsPerSec?: number;

@@ -16,8 +16,9 @@ import * as autosaveBench from '../../bench/autosave-bench.ts';
 import * as checkpointScenarios from '../support/checkpoint-scenarios.ts';
 import * as tabScenarios from '../support/tab-scenarios.ts';
 import * as mlpKernelChecks from '../support/mlp-kernel-checks.ts';
+import * as cnnKernelChecks from '../support/cnn-kernel-checks.ts';
 
-const lib = { sessionChecks, autosaveBench, tf, checkpoint, engine, checkpointTesting, checkpointScenarios, tabScenarios, checkpointBench, trainBench, textBench, saveStallBench, snapshotBench, convLayerCheck, mlpKernelChecks };
+const lib = { sessionChecks, autosaveBench, tf, checkpoint, engine, checkpointTesting, checkpointScenarios, tabScenarios, checkpointBench, trainBench, textBench, saveStallBench, snapshotBench, convLayerCheck, mlpKernelChecks, cnnKernelChecks };
 declare global {
   interface Window {
     lib: typeof lib;

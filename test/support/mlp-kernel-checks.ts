@@ -1,13 +1,14 @@
 // In-page checks of the fused MLP kernels against TensorFlow.js's ops on the same device.
 // test/browser/mlp-kernels.spec.ts calls them through window.lib.mlpKernelChecks in Chromium;
 // the Firefox harness calls the same functions. Each returns measurements; the spec asserts.
+// The checks themselves take any model (a CheckSubject); cnn-kernel-checks.ts runs them on the CNN.
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, type TrainConfig, type OptimizerKind } from '../../src/lib/engine/config.ts';
 import { buildDataset } from '../../src/lib/datasets/registry.ts';
 import { decodeMnist } from '../../src/lib/datasets/mnist.ts';
 import type { Dataset } from '../../src/lib/datasets/types.ts';
 import { Trainer, type CapturedState, type TrainerOptions } from '../../src/lib/engine/trainer.ts';
-import { FusedMlpStep, MAX_CHUNK } from '../../src/lib/models/mlp-kernels/fused-mlp-step.ts';
+import { FusedStep, MAX_CHUNK } from '../../src/lib/models/mlp-kernels/fused-step.ts';
 import { ReadbackPacer } from '../../src/lib/engine/readback-pacer.ts';
 import { trainOneRound } from '../../src/lib/worker/training-loop.ts';
 
@@ -74,12 +75,27 @@ export interface PathComparison {
   steps: number;
 }
 
+/** A config and its data to check the fused path on, and where its TensorFlow.js ops reference runs. */
+export interface CheckSubject {
+  config: TrainConfig;
+  dataset: Dataset;
+  /** WebGPU for the MLPs; the CPU for the CNN, whose tfjs ops take seconds per step on a software WebGPU. */
+  reference: 'webgpu' | 'cpu';
+}
+
+async function subjectOf(model: MlpModelName, optimizer: OptimizerKind, mnistUrl: string): Promise<CheckSubject> {
+  const config = configOf(model, optimizer);
+  return { config, dataset: await datasetOf(model, config, mnistUrl), reference: 'webgpu' };
+}
+
 /** The fused step against the tfjs ops path on WebGPU, from the same weights, batches and masks. */
 export async function compareWithTfjsOps(model: MlpModelName, optimizer: OptimizerKind, steps = 200, mnistUrl = '/data/mnist.bin'): Promise<PathComparison> {
-  await useBackend('webgpu');
-  const config = configOf(model, optimizer);
-  const dataset = await datasetOf(model, config, mnistUrl);
-  const runPath = async (options: TrainerOptions) => {
+  return compareSubjectWithTfjsOps(await subjectOf(model, optimizer, mnistUrl), steps);
+}
+
+export async function compareSubjectWithTfjsOps({ config, dataset, reference }: CheckSubject, steps: number): Promise<PathComparison> {
+  const runPath = async (backend: 'webgpu' | 'cpu', options: TrainerOptions) => {
+    await useBackend(backend);
     const trainer = Trainer.create(config, dataset, undefined, options);
     try {
       const before = await flatParams(trainer);
@@ -92,8 +108,9 @@ export async function compareWithTfjsOps(model: MlpModelName, optimizer: Optimiz
       trainer.dispose();
     }
   };
-  const fused = await runPath({ kernels: 'auto' });
-  const stock = await runPath({ kernels: 'tfjs' });
+  const fused = await runPath('webgpu', { kernels: 'auto' });
+  const stock = await runPath(reference, { kernels: 'tfjs' });
+  await useBackend('webgpu');
   return { kernelPath: fused.kind, firstStepGradient: relativeDifference(fused.gradient, stock.gradient), losses: relativeDifference(fused.losses, stock.losses), steps };
 }
 
@@ -122,9 +139,11 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
 
 /** Two fused runs of the same config: are their losses and final weights bit-identical? */
 export async function fusedRunsAreIdentical(model: MlpModelName, optimizer: OptimizerKind, steps = 100, mnistUrl = '/data/mnist.bin'): Promise<boolean> {
+  return subjectRunsAreIdentical(await subjectOf(model, optimizer, mnistUrl), steps);
+}
+
+export async function subjectRunsAreIdentical({ config, dataset }: CheckSubject, steps: number): Promise<boolean> {
   await useBackend('webgpu');
-  const config = configOf(model, optimizer);
-  const dataset = await datasetOf(model, config, mnistUrl);
   const once = async () => {
     const trainer = Trainer.create(config, dataset);
     await train(trainer, steps);
@@ -164,9 +183,10 @@ export interface ResumeComparison {
 }
 
 export async function compareResumes(model: MlpModelName, optimizer: OptimizerKind, at = 50, steps = 100, mnistUrl = '/data/mnist.bin'): Promise<ResumeComparison> {
-  await useBackend('webgpu');
-  const config = configOf(model, optimizer);
-  const dataset = await datasetOf(model, config, mnistUrl);
+  return compareSubjectResumes(await subjectOf(model, optimizer, mnistUrl), at, steps);
+}
+
+export async function compareSubjectResumes({ config, dataset }: CheckSubject, at: number, steps: number): Promise<ResumeComparison> {
   const uninterrupted = async (backend: 'webgpu' | 'cpu') => {
     await useBackend(backend);
     const trainer = Trainer.create(config, dataset);
@@ -214,9 +234,11 @@ export interface ResourceCounts {
 
 /** tf tensors and the fused step's GPU buffers after each of `rounds` rounds of training, reading and evaluating. */
 export async function resourceCountsWhileTraining(model: MlpModelName, rounds = 10, stepsPerRound = 50, mnistUrl = '/data/mnist.bin'): Promise<ResourceCounts> {
+  return subjectResourceCounts(await subjectOf(model, 'adam', mnistUrl), rounds, stepsPerRound);
+}
+
+export async function subjectResourceCounts({ config, dataset }: CheckSubject, rounds: number, stepsPerRound: number): Promise<ResourceCounts> {
   await useBackend('webgpu');
-  const config = configOf(model, 'adam');
-  const dataset = await datasetOf(model, config, mnistUrl);
   const trainer = Trainer.create(config, dataset);
   const counts: ResourceCounts = { tensors: [], gpuBuffers: [] };
   try {
@@ -227,7 +249,7 @@ export async function resourceCountsWhileTraining(model: MlpModelName, rounds = 
       const captured = await trainer.captureState();
       tf.dispose(captured.tensors.map((t) => t.tensor));
       counts.tensors.push(tf.memory().numTensors);
-      counts.gpuBuffers.push(FusedMlpStep.liveBufferCount);
+      counts.gpuBuffers.push(FusedStep.liveBufferCount);
     }
   } finally {
     trainer.dispose();

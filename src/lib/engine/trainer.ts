@@ -11,14 +11,16 @@ import { initialValues } from '../models/init.ts';
 import { forward, predictOutputs } from '../models/forward.ts';
 import { argmaxRows, accuracy } from './metrics.ts';
 import { chooseKernelPath, targetRows, webgpuDevice, type KernelChoice, type KernelPath } from '../models/mlp-kernels/kernel-path.ts';
-import { FusedMlpStep } from '../models/mlp-kernels/fused-mlp-step.ts';
+import { FusedStep, mlpKernel, type FusedKernel } from '../models/mlp-kernels/fused-step.ts';
 import { mlpLayout } from '../models/mlp-kernels/mlp-layout.ts';
+import { cnnKernel } from '../models/cnn-kernels/cnn-kernel.ts';
+import { cnnLayout } from '../models/cnn-kernels/cnn-layout.ts';
 import { optimizerTensors, packOptimizerState } from '../models/mlp-kernels/fused-optimizer-state.ts';
 
 export type { KernelPath, KernelChoice };
 
 export interface TrainerOptions {
-  /** 'auto' (default) trains MLPs on WebGPU with fused kernels; 'tfjs' always uses TensorFlow.js ops. */
+  /** 'auto' (default) trains on WebGPU with fused kernels; 'tfjs' always uses TensorFlow.js ops. */
   kernels?: KernelChoice;
 }
 
@@ -66,6 +68,11 @@ function packParams(values: Float32Array[], count: number): Float32Array {
   return packed;
 }
 
+/** The fused kernel of a model: its WGSL and buffer layout, for this optimizer and batch size. */
+function fusedKernelOf(spec: ModelSpec, config: TrainConfig, batch: number): FusedKernel {
+  return spec.kind === 'cnn' ? cnnKernel(cnnLayout(spec, config.optimizer, batch)) : mlpKernel(mlpLayout(spec, config.optimizer, batch));
+}
+
 /** Derives one dropout seed per step, so masks need no stored RNG state. */
 export const dropoutSeedAt = (seed: number, step: number) => (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
 
@@ -95,12 +102,12 @@ export class Trainer {
   #lossHistory: number[] = [];
   #params: tf.Variable[];
   /** The fused path: it owns the weights and optimizer state; #params are copies made on demand. */
-  #fused: FusedMlpStep | null = null;
+  #fused: FusedStep | null = null;
   #paramsStale = false;
   /** This epoch's shuffled example order (the fused path gathers batches itself). */
   #epochOrder = new Int32Array(0);
   /** A fused step compiled by prepareData() for the next replaceData(), with the data it holds. */
-  #prepared: { dataset: Dataset; fused: FusedMlpStep } | null = null;
+  #prepared: { dataset: Dataset; fused: FusedStep } | null = null;
 
   private constructor(config: TrainConfig, dataset: Dataset, initial?: Float32Array[], options: TrainerOptions = {}) {
     this.#config = config;
@@ -111,7 +118,7 @@ export class Trainer {
     this.optimizer = createOptimizer(config.optimizer, config.learningRate);
     this.kernelPath = chooseKernelPath(this.spec, options.kernels ?? 'auto');
     this.#loadData(dataset);
-    this.#fused?.writeState(packParams(values, this.#fused.layout.paramCount));
+    this.#fused?.writeState(packParams(values, this.#fused.kernel.packing.paramCount));
     this.#progress = { step: 0, epoch: 0, cursor: 0, epochRngState: Rng.seeded(config.seed, 'shuffle').state, evaluations: [] };
     this.#shuffleEpoch();
   }
@@ -146,8 +153,8 @@ export class Trainer {
     const optimizerState = saved.tensors.filter((t) => t.name.startsWith('optimizer/'));
     const fused = trainer.#fused;
     if (fused) {
-      const packed = await packOptimizerState(fused.layout, optimizerState);
-      fused.writeState(packParams(values, fused.layout.paramCount), packed.slots);
+      const packed = await packOptimizerState(fused.kernel.packing, optimizerState);
+      fused.writeState(packParams(values, fused.kernel.packing.paramCount), packed.slots);
       fused.iterations = packed.iterations;
       fused.beta1Power = packed.beta1Power;
       fused.beta2Power = packed.beta2Power;
@@ -203,9 +210,9 @@ export class Trainer {
    */
   async prepareData(config: TrainConfig, dataset: Dataset): Promise<void> {
     const batch = Math.min(config.batchSize, exampleCount(dataset.trainX, dataset.inputShape));
-    if (!this.#fused || this.spec.kind !== 'mlp' || batch === this.#fused.layout.batch) return;
+    if (!this.#fused || batch === this.#fused.kernel.dense.batch) return;
     this.#prepared?.fused.dispose();
-    const fused = new FusedMlpStep(webgpuDevice(), mlpLayout(this.spec, config.optimizer, batch), dataset.trainX, targetRows(dataset.trainY, dataset.classes));
+    const fused = new FusedStep(webgpuDevice(), fusedKernelOf(this.spec, config, batch), dataset.trainX, targetRows(dataset.trainY, dataset.classes));
     this.#prepared = { dataset, fused };
     await fused.ready();
   }
@@ -298,7 +305,7 @@ export class Trainer {
     tf.dispose(outputs);
   }
 
-  /** See FusedMlpStep.backlog(); null on the TensorFlow.js path, which has no such bound. */
+  /** See FusedStep.backlog(); null on the TensorFlow.js path, which has no such bound. */
   gpuBacklog(): Promise<void> | null {
     return this.#fused?.backlog() ?? null;
   }
@@ -372,7 +379,7 @@ export class Trainer {
     const params = this.params.map((p, i) => ({ name: `param/${this.paramTable[i].name}`, tensor: p.clone() }));
     const fused = this.#fused;
     const optimizer = fused
-      ? optimizerTensors(fused.layout, await fused.readState(), this.paramTable.map((p) => p.shape), fused)
+      ? optimizerTensors(fused.kernel.packing, await fused.readState(), this.paramTable.map((p) => p.shape), fused)
       : await cloneOptimizerState(this.optimizer);
     return {
       progress: structuredClone(this.#progress),
@@ -406,14 +413,14 @@ export class Trainer {
     this.#trainY = this.#targets(dataset.trainY);
     this.#testX = tf.tensor(dataset.testX, [exampleCount(dataset.testX, dataset.inputShape), ...dataset.inputShape]);
     this.#testY = this.#targets(dataset.testY);
-    if (this.kernelPath.kind !== 'fused' || this.spec.kind !== 'mlp') return;
+    if (this.kernelPath.kind !== 'fused') return;
     const targets = targetRows(dataset.trainY, dataset.classes);
     const previous = this.#fused;
     const prepared = this.#prepared?.dataset === dataset ? this.#prepared.fused : null;
     if (!prepared) this.#prepared?.fused.dispose();
     this.#prepared = null;
-    if (previous?.layout.batch === this.#batchSize) return previous.replaceTrainingData(dataset.trainX, targets);
-    this.#fused = prepared ?? new FusedMlpStep(webgpuDevice(), mlpLayout(this.spec, this.#config.optimizer, this.#batchSize), dataset.trainX, targets);
+    if (previous?.kernel.dense.batch === this.#batchSize) return previous.replaceTrainingData(dataset.trainX, targets);
+    this.#fused = prepared ?? new FusedStep(webgpuDevice(), fusedKernelOf(this.spec, this.#config, this.#batchSize), dataset.trainX, targets);
     if (previous) {
       this.#fused.adoptState(previous);
       previous.dispose();

@@ -28,6 +28,21 @@ export interface MlpLayout {
   /** Dropout multipliers of hidden layer i at maskOffsets[i] within one step's masks, [batch, sizes[i + 1]]. */
   maskOffsets: number[];
   maskSizePerStep: number;
+  /**
+   * Where layer 0's input rows ([batch, sizes[0]]) live in scratch when they are not the
+   * training data: the CNN's dense layers read the last pooling layer's outputs.
+   */
+  inputOffset?: number;
+}
+
+/** Where the dense layers sit when other layers come before them (the CNN's convolutions). */
+export interface DenseLayoutPlacement {
+  /** Params before the first dense kernel; paramCount counts them too. */
+  paramBase: number;
+  /** Scratch words before the dense layers' scratch; scratchSize counts them too. */
+  scratchBase: number;
+  /** See MlpLayout.inputOffset. */
+  inputOffset: number;
 }
 
 export const SLOT_COUNTS: Record<OptimizerKind, number> = { sgd: 0, momentum: 1, adam: 2, rmsprop: 2 };
@@ -48,13 +63,13 @@ export interface StepRecord {
   dropout: boolean;
 }
 
-export function mlpLayout(spec: MlpSpec, optimizer: OptimizerKind, batch: number): MlpLayout {
+export function mlpLayout(spec: MlpSpec, optimizer: OptimizerKind, batch: number, placement?: DenseLayoutPlacement): MlpLayout {
   const inputSize = spec.inputShape.reduce((a, b) => a * b, 1);
   const sizes = [inputSize, ...spec.hidden, spec.outputs];
   const layers = sizes.length - 1;
   const kernelOffsets: number[] = [];
   const biasOffsets: number[] = [];
-  let p = 0;
+  let p = placement?.paramBase ?? 0;
   for (let i = 0; i < layers; i++) {
     kernelOffsets.push(p);
     p += sizes[i] * sizes[i + 1];
@@ -63,7 +78,7 @@ export function mlpLayout(spec: MlpSpec, optimizer: OptimizerKind, batch: number
   }
   const outputOffsets: number[] = [];
   const deltaOffsets: number[] = [];
-  let s = 0;
+  let s = placement?.scratchBase ?? 0;
   for (let i = 0; i < layers; i++) {
     outputOffsets.push(s);
     s += batch * sizes[i + 1];
@@ -94,6 +109,7 @@ export function mlpLayout(spec: MlpSpec, optimizer: OptimizerKind, batch: number
     scratchSize: s,
     maskOffsets,
     maskSizePerStep: m,
+    ...(placement && { inputOffset: placement.inputOffset }),
   };
 }
 

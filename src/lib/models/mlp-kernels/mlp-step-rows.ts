@@ -3,12 +3,13 @@
 // The one-workgroup mode runs every row's whole pass this way, written out in full, and
 // has two barriers per step; the per-phase mode runs the last layer and the loss this way.
 import type { MlpLayout } from './mlp-layout.ts';
+import { inputRowBase } from './mlp-step-tiles.ts';
 
 /** Layer i's forward pass for one row: its outputs (activated, except the last layer's) into scratch. */
 function forwardRowCode(layout: MlpLayout, i: number): string {
   const [n, m] = [layout.sizes[i], layout.sizes[i + 1]];
   const last = i === layout.sizes.length - 2;
-  const inputBase = i === 0 ? `example(s, b) * ${n}u` : `b * ${n}u`;
+  const inputBase = inputRowBase(layout, i, 'b');
   return `fn forwardRow${i}(s: u32, b: u32, dropout: bool) {
   let inputBase = ${inputBase};
   let outputBase = ${layout.outputOffsets[i]}u + b * ${m}u;

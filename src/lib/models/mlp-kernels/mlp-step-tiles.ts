@@ -26,11 +26,12 @@ export const updateTile = (layout: MlpLayout, i: number) => tileOf(layout.sizes[
 export const canTileForward = (layout: MlpLayout, i: number) => forwardTile(layout, i).rows > 0;
 export const canTileUpdate = (layout: MlpLayout, i: number) => updateTile(layout, i).rows > 0;
 
-/** Layer i's input at (row offset, column), where the row offset is example * n for data and b * n otherwise; `dropout` is usesDropout(s), read once by the caller. */
+/** Layer i's input at (row offset, column), where the row offset is inputRowBase(); `dropout` is usesDropout(s), read once by the caller. */
 export function inputAtCode(layout: MlpLayout, i: number): string {
+  const fromData = layout.inputOffset === undefined ? 'return dataX[rowBase + k];' : `return scratch[${layout.inputOffset}u + rowBase + k];`;
   const body =
     i === 0
-      ? 'return dataX[rowBase + k];'
+      ? fromData
       : `let h = scratch[${layout.outputOffsets[i - 1]}u + rowBase + k];
   if (dropout) { return h * masks[s * ${layout.maskSizePerStep}u + ${layout.maskOffsets[i - 1]}u + rowBase + k]; }
   return h;`;
@@ -39,7 +40,9 @@ export function inputAtCode(layout: MlpLayout, i: number): string {
 }`;
 }
 
-const rowBaseOf = (layout: MlpLayout, i: number, b: string) => (i === 0 ? `example(s, ${b}) * ${layout.sizes[0]}u` : `(${b}) * ${layout.sizes[i]}u`);
+/** WGSL for where batch row `b`'s inputs to layer i start: the example's row of the training data, or row b of scratch. */
+export const inputRowBase = (layout: MlpLayout, i: number, b: string) =>
+  i === 0 && layout.inputOffset === undefined ? `example(s, ${b}) * ${layout.sizes[0]}u` : `(${b}) * ${layout.sizes[i]}u`;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -66,7 +69,7 @@ export function forwardTileCode(layout: MlpLayout, i: number, last: boolean): st
   let b0 = (t / ${across}u) * ${rows}u;
   let j0 = (t % ${across}u) * ${cols}u;
 ${range(rows)
-  .map((r) => `  let base${r} = ${rowBaseOf(layout, i, `b0 + ${r}u`)};`)
+  .map((r) => `  let base${r} = ${inputRowBase(layout, i, `b0 + ${r}u`)};`)
   .join('\n')}
 ${accumulators.join('\n')}
   for (var k: u32 = 0u; k < ${n}u; k = k + 1u) {
@@ -110,7 +113,7 @@ ${range(rows)
   .flatMap((r) => quads.map((q) => `  var g${r}_${q}: vec4<f32> = vec4<f32>(0.0);`))
   .join('\n')}
   for (var b: u32 = 0u; b < ${layout.batch}u; b = b + 1u) {
-    let base = ${rowBaseOf(layout, i, 'b')};
+    let base = ${inputRowBase(layout, i, 'b')};
     let dAt = ${delta}u + b * ${m}u + j0;
 ${quads.map((q) => `    let d${q} = ${vec4At('scratch', `dAt + ${4 * q}u`)};`).join('\n')}
 ${range(rows)

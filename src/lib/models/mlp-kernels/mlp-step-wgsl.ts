@@ -11,7 +11,7 @@ import { ADAM_BETA1, ADAM_BETA2, EPSILON, MOMENTUM, RMSPROP_DECAY } from '../../
 import type { Activation } from '../../engine/config.ts';
 import { RECORD_WORDS, type MlpLayout } from './mlp-layout.ts';
 import { canUnrollRows, headRowCode, UNROLL_LIMIT, unrolledRowsCode } from './mlp-step-rows.ts';
-import { canTileForward, canTileUpdate, forwardThreads, forwardTileCode, inputAtCode, updateThreads, updateTileCode } from './mlp-step-tiles.ts';
+import { canTileForward, canTileUpdate, forwardThreads, forwardTileCode, inputAtCode, inputRowBase, updateThreads, updateTileCode } from './mlp-step-tiles.ts';
 
 /**
  * Invocations per workgroup of the per-phase dispatches. A software GPU runs each workgroup
@@ -30,7 +30,7 @@ export const WORKGROUP_SIZE = 32;
 export const ONE_GROUP_SIZE = 4;
 
 /** The float32 nearest to `x` as an exact WGSL expression. */
-function f32(x: number): string {
+export function f32(x: number): string {
   const bits = new Uint32Array(new Float32Array([x]).buffer)[0];
   return `bitcast<f32>(${bits}u)`;
 }
@@ -91,17 +91,12 @@ export interface MlpStepShader {
 }
 
 /**
- * `maxChunk` is the most steps one chunk buffer holds (records, then batch indices).
- * 'single' runs every step of a chunk in one workgroup; 'phases' runs one dispatch per phase.
+ * The bindings every fused step shares, its helpers, the loss and the optimizer update.
+ * `kernelRanges` are the [start, end) of every kernel that L2 decays.
  */
-export function mlpStepShader(layout: MlpLayout, maxChunk: number, mode: 'single' | 'phases'): MlpStepShader {
-  const groupSize = ONE_GROUP_SIZE;
-  const { sizes, batch: B } = layout;
-  const layers = sizes.length - 1;
-  const W = WORKGROUP_SIZE;
+export function stepPreamble(layout: MlpLayout, maxChunk: number, kernelRanges: [number, number][]): string {
   const indexBase = maxChunk * RECORD_WORDS;
-  const parts: string[] = [];
-  parts.push(`struct DispatchInfo { first: u32, count: u32 }
+  return `struct DispatchInfo { first: u32, count: u32 }
 @group(0) @binding(0) var<uniform> dispatchInfo: DispatchInfo;
 @group(0) @binding(1) var<storage, read> chunk: array<u32>;
 @group(0) @binding(2) var<storage, read> dataX: array<f32>;
@@ -113,45 +108,84 @@ export function mlpStepShader(layout: MlpLayout, maxChunk: number, mode: 'single
 
 fn recordFloat(s: u32, word: u32) -> f32 { return bitcast<f32>(chunk[s * ${RECORD_WORDS}u + word]); }
 fn usesDropout(s: u32) -> bool { return chunk[s * ${RECORD_WORDS}u + 5u] != 0u; }
-fn example(s: u32, b: u32) -> u32 { return chunk[${indexBase}u + s * ${B}u + b]; }
+fn example(s: u32, b: u32) -> u32 { return chunk[${indexBase}u + s * ${layout.batch}u + b]; }
 fn activate(z: f32) -> f32 { return ${ACTIVATE[layout.activation]}; }
 fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
-`);
-  parts.push(lossCode(layout, groupSize));
-  parts.push(`fn applyOptimizer(s: u32, p: u32, g: f32) {
+
+${lossCode(layout, ONE_GROUP_SIZE, kernelRanges)}
+
+fn applyOptimizer(s: u32, p: u32, g: f32) {
   let lr = recordFloat(s, 0u);
   let w = state[p];
   ${optimizerUpdate(layout)}
-}`);
-  // Scratch: the layout's, one partial sum of squares per invocation, then ('single') each invocation's partial gradients.
-  const partialsOffset = layout.scratchSize + groupSize;
-  if (mode === 'single') {
-    if (!canUnrollRows(layout)) throw new Error(`The one-workgroup fused step covers networks of at most ${UNROLL_LIMIT} weights (inputs × outputs over the layers); this one has more, so run it per phase.`);
-    parts.push(unrolledRowsCode(layout, groupSize, partialsOffset));
-    return { code: parts.join('\n\n'), entries: [{ entryPoint: 'trainSteps', workgroups: 1 }], scratchWords: partialsOffset + groupSize * layout.paramCount };
+}`;
+}
+
+/** Work for `count` invocations of one dispatch; `call` is WGSL run with `s` (the step) and `t` (0 to count - 1). */
+export interface PhaseWork {
+  count: number;
+  call: string;
+}
+
+/**
+ * A dispatch of `WORKGROUP_SIZE` invocations per workgroup that runs several works side by
+ * side: invocation e runs the work whose range holds it. Returns its WGSL and its entry.
+ */
+export function phaseCode(name: string, works: PhaseWork[]): { code: string; entry: PhaseEntry } {
+  let body = '';
+  let start = 0;
+  for (const [i, work] of works.entries()) {
+    body += `${i > 0 ? ' else ' : ''}if (e < ${start + work.count}u) { let t = e - ${start}u; ${work.call} }`;
+    start += work.count;
   }
-  for (let i = 0; i < layers; i++) parts.push(inputAtCode(layout, i));
-  // The per-phase mode's hidden layers, an output (or a tile of them) per invocation.
+  const code = `@compute @workgroup_size(${WORKGROUP_SIZE})
+fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let s = dispatchInfo.first;
+  let e = gid.x;
+  ${body}
+}`;
+  return { code, entry: { entryPoint: name, workgroups: Math.ceil(start / WORKGROUP_SIZE) } };
+}
+
+/** The dense layers' functions and the works of their dispatches, for the per-phase mode. */
+export interface DensePhases {
+  code: string[];
+  /** One dispatch each, in order: the hidden layers' forward passes. */
+  forward: PhaseWork[];
+  /** The one-workgroup head dispatch (last layer, loss, the last hidden layer's deltas). */
+  head: string;
+  /** One dispatch each, in order: the deltas of the hidden layers below the last. */
+  backward: PhaseWork[];
+  /** Every dense gradient and update; they share one dispatch with any other updates. */
+  update: PhaseWork[];
+}
+
+export function densePhases(layout: MlpLayout): DensePhases {
+  const { sizes, batch: B } = layout;
+  const layers = sizes.length - 1;
+  const code: string[] = [];
+  for (let i = 0; i < layers; i++) code.push(inputAtCode(layout, i));
+  // The hidden layers' forward passes, an output (or a tile of them) per invocation.
   for (let i = 0; i < layers - 1; i++) {
     const [n, m] = [sizes[i], sizes[i + 1]];
     if (canTileForward(layout, i)) {
-      parts.push(forwardTileCode(layout, i, false));
+      code.push(forwardTileCode(layout, i, false));
       continue;
     }
-    parts.push(`fn forward${i}(s: u32, e: u32) {
+    code.push(`fn forward${i}(s: u32, e: u32) {
   let dropout = usesDropout(s);
   let b = e / ${m}u;
   let j = e % ${m}u;
-  let inputBase = ${i === 0 ? `example(s, b) * ${n}u` : `b * ${n}u`};
+  let inputBase = ${inputRowBase(layout, i, 'b')};
   var sum: f32 = 0.0;
   for (var k: u32 = 0u; k < ${n}u; k = k + 1u) { sum = sum + inputAt${i}(s, inputBase, k, dropout) * state[${layout.kernelOffsets[i]}u + k * ${m}u + j]; }
   scratch[${layout.outputOffsets[i]}u + e] = activate(sum + state[${layout.biasOffsets[i]}u + j]);
 }`);
   }
-  parts.push(headRowCode(layout));
+  code.push(headRowCode(layout));
   for (let i = layers - 2; i >= 1; i--) {
     const [n, m] = [sizes[i], sizes[i + 1]];
-    parts.push(`fn backward${i}(s: u32, e: u32) {
+    code.push(`fn backward${i}(s: u32, e: u32) {
   let b = e / ${n}u;
   let k = e % ${n}u;
   var sum: f32 = 0.0;
@@ -163,12 +197,12 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
   for (let i = 0; i < layers; i++) {
     const [n, m] = [sizes[i], sizes[i + 1]];
     const delta = layout.deltaOffsets[i];
-    parts.push(`fn update${i}(s: u32, t: u32, dropout: bool) {
+    code.push(`fn update${i}(s: u32, t: u32, dropout: bool) {
   var sum: f32 = 0.0;
   if (t < ${n * m}u) {
     let k = t / ${m}u;
     let j = t % ${m}u;
-    for (var b: u32 = 0u; b < ${B}u; b = b + 1u) { sum = sum + inputAt${i}(s, ${i === 0 ? `example(s, b) * ${n}u` : `b * ${n}u`}, k, dropout) * scratch[${delta}u + b * ${m}u + j]; }
+    for (var b: u32 = 0u; b < ${B}u; b = b + 1u) { sum = sum + inputAt${i}(s, ${inputRowBase(layout, i, 'b')}, k, dropout) * scratch[${delta}u + b * ${m}u + j]; }
     let p = ${layout.kernelOffsets[i]}u + t;
     let l2 = recordFloat(s, 3u);
     if (l2 > 0.0) { sum = sum + l2 * (2.0 * state[p]); }
@@ -180,43 +214,58 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
   }
 }`);
   }
-  for (let i = 0; i < layers; i++) if (canTileUpdate(layout, i)) parts.push(updateTileCode(layout, i));
-  // One dispatch per phase; each thread does one element (or tile).
-  const entries: PhaseEntry[] = [];
-  const phase = (name: string, count: number, call: string) => {
-    parts.push(`@compute @workgroup_size(${W})
-fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let s = dispatchInfo.first;
-  let e = gid.x;
-  if (e < ${count}u) { ${call} }
-}`);
-    entries.push({ entryPoint: name, workgroups: Math.ceil(count / W) });
-  };
-  for (let i = 0; i < layers - 1; i++) {
-    const call = canTileForward(layout, i) ? `forwardTile${i}(s, e);` : `forward${i}(s, e);`;
-    phase(`forwardPhase${i}`, forwardThreads(layout, i), call);
-  }
+  for (let i = 0; i < layers; i++) if (canTileUpdate(layout, i)) code.push(updateTileCode(layout, i));
+  const forward = Array.from({ length: layers - 1 }, (_, i) => ({
+    count: forwardThreads(layout, i),
+    call: canTileForward(layout, i) ? `forwardTile${i}(s, t);` : `forward${i}(s, t);`,
+  }));
+  const backward: PhaseWork[] = [];
+  for (let i = layers - 2; i >= 1; i--) backward.push({ count: B * sizes[i], call: `backward${i}(s, t);` });
+  const update = Array.from({ length: layers }, (_, i) =>
+    canTileUpdate(layout, i) ? { count: updateThreads(layout, i), call: `updateTile${i}(s, t);` } : { count: sizes[i] * sizes[i + 1] + sizes[i + 1], call: `update${i}(s, t, usesDropout(s));` },
+  );
   // The last layer, the loss and the last layer's deltas, a row per invocation, in one workgroup
   // so that it can also sum the batch's loss.
-  parts.push(`@compute @workgroup_size(${groupSize})
+  const head = `@compute @workgroup_size(${ONE_GROUP_SIZE})
 fn headPhase(@builtin(local_invocation_index) tid: u32) {
   let s = dispatchInfo.first;
   let dropout = usesDropout(s);
-  for (var b: u32 = tid; b < ${B}u; b = b + ${groupSize}u) { headRow(s, b, dropout); }
+  for (var b: u32 = tid; b < ${B}u; b = b + ${ONE_GROUP_SIZE}u) { headRow(s, b, dropout); }
   sumSquares(s, tid);
   storageBarrier();
   if (tid == 0u) { finishLoss(s); }
-}`);
-  entries.push({ entryPoint: 'headPhase', workgroups: 1 });
-  for (let i = layers - 2; i >= 1; i--) phase(`backwardPhase${i}`, B * sizes[i], `backward${i}(s, e);`);
-  let dispatchUpdate = '';
-  let start = 0;
-  for (let i = 0; i < layers; i++) {
-    const [fn, count] = canTileUpdate(layout, i) ? [`updateTile${i}`, updateThreads(layout, i)] : [`update${i}`, sizes[i] * sizes[i + 1] + sizes[i + 1]];
-    dispatchUpdate += `${i > 0 ? ' else ' : ''}if (e < ${start + count}u) { ${fn}(s, e - ${start}u${fn.startsWith('updateTile') ? '' : ', usesDropout(s)'}); }`;
-    start += count;
+}`;
+  return { code, forward, head, backward, update };
+}
+
+/** [start, end) of each kernel of the layout, which L2 decays. */
+export const denseKernelRanges = (layout: MlpLayout): [number, number][] => layout.kernelOffsets.map((k, i) => [k, layout.biasOffsets[i]]);
+
+/**
+ * `maxChunk` is the most steps one chunk buffer holds (records, then batch indices).
+ * 'single' runs every step of a chunk in one workgroup; 'phases' runs one dispatch per phase.
+ */
+export function mlpStepShader(layout: MlpLayout, maxChunk: number, mode: 'single' | 'phases'): MlpStepShader {
+  const parts = [stepPreamble(layout, maxChunk, denseKernelRanges(layout))];
+  // Scratch: the layout's, one partial sum of squares per invocation, then ('single') each invocation's partial gradients.
+  const partialsOffset = layout.scratchSize + ONE_GROUP_SIZE;
+  if (mode === 'single') {
+    if (!canUnrollRows(layout)) throw new Error(`The one-workgroup fused step covers networks of at most ${UNROLL_LIMIT} weights (inputs × outputs over the layers); this one has more, so run it per phase.`);
+    parts.push(unrolledRowsCode(layout, ONE_GROUP_SIZE, partialsOffset));
+    return { code: parts.join('\n\n'), entries: [{ entryPoint: 'trainSteps', workgroups: 1 }], scratchWords: partialsOffset + ONE_GROUP_SIZE * layout.paramCount };
   }
-  phase('updatePhase', start, dispatchUpdate);
+  const dense = densePhases(layout);
+  parts.push(...dense.code, dense.head);
+  const entries: PhaseEntry[] = [];
+  const dispatch = (name: string, works: PhaseWork[]) => {
+    const { code, entry } = phaseCode(name, works);
+    parts.push(code);
+    entries.push(entry);
+  };
+  dense.forward.forEach((work, i) => dispatch(`forwardPhase${i}`, [work]));
+  entries.push({ entryPoint: 'headPhase', workgroups: 1 });
+  dense.backward.forEach((work, i) => dispatch(`backwardPhase${i}`, [work]));
+  dispatch('updatePhase', dense.update);
   return { code: parts.join('\n\n'), entries, scratchWords: partialsOffset };
 }
 
@@ -226,7 +275,7 @@ fn headPhase(@builtin(local_invocation_index) tid: u32) {
  * barrier): the batch loss plus L2, into the ring. The partial sums live in scratch, not in
  * workgroup memory, so that one storageBarrier orders them with everything else.
  */
-function lossCode(layout: MlpLayout, groupSize: number): string {
+function lossCode(layout: MlpLayout, groupSize: number, kernelRanges: [number, number][]): string {
   const { sizes, batch: B } = layout;
   const layers = sizes.length - 1;
   const outputs = sizes[layers];
@@ -254,8 +303,8 @@ function lossCode(layout: MlpLayout, groupSize: number): string {
     scratch[${delta}u + row + j] = (2.0 * diff) / ${B * outputs}.0;
   }`;
   let squares = '';
-  for (let i = 0; i < layers; i++) {
-    squares += `    for (var p: u32 = ${layout.kernelOffsets[i]}u + tid; p < ${layout.biasOffsets[i]}u; p = p + ${groupSize}u) { squares = squares + state[p] * state[p]; }\n`;
+  for (const [start, end] of kernelRanges) {
+    squares += `    for (var p: u32 = ${start}u + tid; p < ${end}u; p = p + ${groupSize}u) { squares = squares + state[p] * state[p]; }\n`;
   }
   const divisor = layout.loss === 'softmaxCrossEntropy' ? B : B * outputs;
   return `fn lossRow(s: u32, b: u32) {

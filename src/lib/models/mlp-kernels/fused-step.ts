@@ -1,15 +1,16 @@
-// Runs the fused MLP step (mlp-step-wgsl.ts) on a WebGPU device with buffers it owns: the
-// packed params and optimizer slots, the training set, a chunk of queued steps (their
-// records, batch indices and dropout masks) and a ring of per-step losses. Steps are queued
-// in JS and sent as one submit per chunk, so the GPU sees one dispatch for many small-model
-// steps, or a few dispatches per step for a large model. Nothing is read back unless asked.
+// Runs a fused training step (mlp-step-wgsl.ts for MLPs, ../cnn-kernels/ for the CNN) on a
+// WebGPU device with buffers it owns: the packed params and optimizer slots, the training
+// set, a chunk of queued steps (their records, batch indices and dropout masks) and a ring of
+// per-step losses. Steps are queued in JS and sent as one submit per chunk, so the GPU sees
+// one dispatch for many small-model steps, or a few dispatches per step for a large model.
+// Nothing is read back unless asked.
 import * as tf from '@tensorflow/tfjs';
 import { ADAM_BETA1, ADAM_BETA2 } from '../../engine/optimizers.ts';
 import { fillDropoutMask } from './dropout-masks.ts';
 import { RECORD_WORDS, stepWork, writeRecord, type MlpLayout } from './mlp-layout.ts';
-import { mlpStepShader, type PhaseEntry } from './mlp-step-wgsl.ts';
+import { mlpStepShader, type MlpStepShader } from './mlp-step-wgsl.ts';
 import { canUnrollRows } from './mlp-step-rows.ts';
-import { paramRanges } from './fused-optimizer-state.ts';
+import { mlpPacking, type StatePacking } from './fused-optimizer-state.ts';
 
 /** Most steps in one submit; bounds the latency of a pause and the size of the chunk buffers. */
 export const MAX_CHUNK = 64;
@@ -21,6 +22,28 @@ export const LOSS_RING = 65536;
 const SINGLE_WORKGROUP_WORK = 400_000;
 /** Dynamic uniform offsets must be multiples of this (WebGPU's default minimum). */
 const UNIFORM_STRIDE = 256;
+
+/** What a FusedStep runs: the WGSL, and where its buffers keep what. */
+export interface FusedKernel {
+  /** The model's name in error messages, e.g. 'MLP'. */
+  name: string;
+  /** The dense layers: batch size, dropout masks, loss. For the CNN, their offsets count the convolutions' params and scratch too. */
+  dense: MlpLayout;
+  packing: StatePacking;
+  shader: MlpStepShader;
+  /** 'single': one dispatch runs every step of a chunk; 'phases': the shader's entries run once per step. */
+  mode: 'single' | 'phases';
+  /** Steps per submit; the chunk buffer the shader reads holds this many. */
+  maxChunk: number;
+}
+
+/** Steps per submit: MAX_CHUNK unless the dropout masks of that many steps would be too large. */
+export const maxChunkFor = (dense: MlpLayout) => Math.max(1, Math.min(MAX_CHUNK, Math.floor(MAX_MASK_BYTES / (4 * Math.max(1, dense.maskSizePerStep)))));
+
+export function mlpKernel(layout: MlpLayout, mode: 'single' | 'phases' = stepWork(layout) <= SINGLE_WORKGROUP_WORK && canUnrollRows(layout) ? 'single' : 'phases'): FusedKernel {
+  const maxChunk = maxChunkFor(layout);
+  return { name: 'MLP', dense: layout, packing: mlpPacking(layout), shader: mlpStepShader(layout, maxChunk, mode), mode, maxChunk };
+}
 
 /** One queued step, as the Trainer describes it. */
 export interface QueuedStep {
@@ -36,11 +59,8 @@ export interface QueuedStep {
 
 let liveBuffers = 0;
 
-export class FusedMlpStep {
-  readonly layout: MlpLayout;
-  readonly mode: 'single' | 'phases';
-  /** Steps per submit: MAX_CHUNK unless the dropout masks of that many steps would be too large. */
-  readonly maxChunk: number;
+export class FusedStep {
+  readonly kernel: FusedKernel;
   /** Completed optimizer updates, as tfjs's `iterations`. */
   iterations = 0;
   /** Adam's beta1^(t+1) and beta2^(t+1), float32, advanced exactly as tfjs's accBeta1/accBeta2 are. */
@@ -53,7 +73,6 @@ export class FusedMlpStep {
   #bindGroupLayout: GPUBindGroupLayout;
   #bindGroup: GPUBindGroup;
   #module: GPUShaderModule;
-  #entries: PhaseEntry[];
   #pipelines: GPUComputePipeline[] | null = null;
   #compiling: Promise<GPUComputePipeline[]>;
   #chunkWords: Uint32Array;
@@ -77,19 +96,16 @@ export class FusedMlpStep {
    * `trainX` is [examples, inputs] and `trainTargets` [examples, outputs] (one-hot rows or
    * regression targets). Compilation starts now and finishes in the background (see ready()).
    */
-  constructor(device: GPUDevice, layout: MlpLayout, trainX: Float32Array, trainTargets: Float32Array, options: { mode?: 'single' | 'phases' } = {}) {
+  constructor(device: GPUDevice, kernel: FusedKernel, trainX: Float32Array, trainTargets: Float32Array) {
     this.#device = device;
-    this.layout = layout;
-    this.mode = options.mode ?? (stepWork(layout) <= SINGLE_WORKGROUP_WORK && canUnrollRows(layout) ? 'single' : 'phases');
-    this.maxChunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(MAX_MASK_BYTES / (4 * Math.max(1, layout.maskSizePerStep)))));
-    const shader = mlpStepShader(layout, this.maxChunk, this.mode);
-    this.#entries = shader.entries;
+    this.kernel = kernel;
+    const { dense: layout, packing, shader, maxChunk } = kernel;
     const U = GPUBufferUsage;
-    const stateSize = layout.paramCount * (1 + layout.slotCount);
-    this.#chunkWords = new Uint32Array(this.maxChunk * (RECORD_WORDS + layout.batch));
+    const stateSize = packing.paramCount * (1 + packing.slotCount);
+    this.#chunkWords = new Uint32Array(maxChunk * (RECORD_WORDS + layout.batch));
     this.#chunkFloats = new Float32Array(this.#chunkWords.buffer);
     this.#buffers = {
-      uniform: this.#buffer((this.maxChunk + 1) * UNIFORM_STRIDE, U.UNIFORM | U.COPY_DST),
+      uniform: this.#buffer((maxChunk + 1) * UNIFORM_STRIDE, U.UNIFORM | U.COPY_DST),
       chunk: this.#buffer(this.#chunkWords.byteLength, U.STORAGE | U.COPY_DST),
       x: this.#buffer(trainX.byteLength, U.STORAGE | U.COPY_DST),
       y: this.#buffer(trainTargets.byteLength, U.STORAGE | U.COPY_DST),
@@ -103,8 +119,8 @@ export class FusedMlpStep {
     const queue = device.queue;
     queue.writeBuffer(this.#buffers.x, 0, trainX);
     queue.writeBuffer(this.#buffers.y, 0, trainTargets);
-    const steps = new Uint32Array(((this.maxChunk + 1) * UNIFORM_STRIDE) / 4);
-    for (let s = 0; s < this.maxChunk; s++) steps.set([s, 1], (s * UNIFORM_STRIDE) / 4);
+    const steps = new Uint32Array(((maxChunk + 1) * UNIFORM_STRIDE) / 4);
+    for (let s = 0; s < maxChunk; s++) steps.set([s, 1], (s * UNIFORM_STRIDE) / 4);
     queue.writeBuffer(this.#buffers.uniform, 0, steps);
 
     const storage = (type: GPUBufferBindingType) => ({ visibility: GPUShaderStage.COMPUTE, buffer: { type } });
@@ -118,7 +134,7 @@ export class FusedMlpStep {
     this.#module = device.createShaderModule({ code: shader.code });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.#bindGroupLayout] });
     this.#compiling = Promise.all(
-      this.#entries.map((e) => device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module: this.#module, entryPoint: e.entryPoint } })),
+      shader.entries.map((e) => device.createComputePipelineAsync({ layout: pipelineLayout, compute: { module: this.#module, entryPoint: e.entryPoint } })),
     );
     // A failed compile surfaces in ready() (with the compiler's messages) or in the first flush.
     this.#compiling.then((p) => (this.#pipelines ??= p)).catch(() => {});
@@ -128,7 +144,7 @@ export class FusedMlpStep {
   async ready(): Promise<void> {
     const info = await this.#module.getCompilationInfo();
     const errors = info.messages.filter((m) => m.type === 'error');
-    if (errors.length > 0) throw new Error(`The fused MLP kernel did not compile: ${errors.map((m) => `line ${m.lineNum}: ${m.message}`).join('; ')}`);
+    if (errors.length > 0) throw new Error(`The fused ${this.kernel.name} kernel did not compile: ${errors.map((m) => `line ${m.lineNum}: ${m.message}`).join('; ')}`);
     this.#pipelines ??= await this.#compiling;
   }
 
@@ -148,9 +164,9 @@ export class FusedMlpStep {
   /** Replaces the params (packed in paramSpecs order) and, if given, the optimizer slots. */
   writeState(params: Float32Array, slots?: Float32Array): void {
     this.flush();
-    const P = this.layout.paramCount;
+    const { paramCount: P, slotCount } = this.kernel.packing;
     this.#device.queue.writeBuffer(this.#buffers.state, 0, params);
-    const zeros = new Float32Array(P * this.layout.slotCount);
+    const zeros = new Float32Array(P * slotCount);
     this.#device.queue.writeBuffer(this.#buffers.state, P * 4, slots ?? zeros);
   }
 
@@ -175,9 +191,9 @@ export class FusedMlpStep {
    * step counters. For a new batch size, which needs a kernel of its own; `from` must train the
    * same model with the same optimizer, and have no losses left to read.
    */
-  adoptState(from: FusedMlpStep): void {
+  adoptState(from: FusedStep): void {
     const size = this.#buffers.state.size;
-    if (from.#buffers.state.size !== size || from.layout.slotCount !== this.layout.slotCount) throw new Error('adoptState() needs a fused step of the same model and optimizer.');
+    if (from.#buffers.state.size !== size || from.kernel.packing.slotCount !== this.kernel.packing.slotCount) throw new Error('adoptState() needs a fused step of the same model and optimizer.');
     if (from.pendingLossCount > 0) throw new Error('adoptState() needs every loss of the previous fused step read back first.');
     from.flush();
     const encoder = this.#device.createCommandEncoder();
@@ -191,7 +207,7 @@ export class FusedMlpStep {
   /** Queues one step; sends the chunk when it is full. */
   enqueue(step: QueuedStep): void {
     if (this.#pendingLosses >= LOSS_RING) throw new Error(`${LOSS_RING} steps were queued without reading their losses; call readLosses() in between.`);
-    const { layout } = this;
+    const { dense: layout, maxChunk } = this.kernel;
     const s = this.#queued;
     const adam = layout.optimizer === 'adam';
     writeRecord(this.#chunkWords, this.#chunkFloats, s, {
@@ -203,7 +219,7 @@ export class FusedMlpStep {
       lossSlot: (this.#readSlot + this.#pendingLosses) % LOSS_RING,
       dropout: step.dropout > 0,
     });
-    const indexBase = this.maxChunk * RECORD_WORDS + s * layout.batch;
+    const indexBase = maxChunk * RECORD_WORDS + s * layout.batch;
     for (let b = 0; b < layout.batch; b++) this.#chunkWords[indexBase + b] = step.examples[b];
     if (step.dropout > 0) {
       this.#ensureMaskCapacity();
@@ -220,7 +236,7 @@ export class FusedMlpStep {
     this.iterations += 1;
     this.#queued += 1;
     this.#pendingLosses += 1;
-    if (this.#queued === this.maxChunk) this.flush();
+    if (this.#queued === maxChunk) this.flush();
   }
 
   /** Sends the queued steps to the GPU in one submit. */
@@ -228,22 +244,22 @@ export class FusedMlpStep {
     const n = this.#queued;
     if (n === 0) return;
     const { queue } = this.#device;
-    const { layout } = this;
+    const { dense: layout, maxChunk, mode, shader } = this.kernel;
     queue.writeBuffer(this.#buffers.chunk, 0, this.#chunkWords, 0, n * RECORD_WORDS);
-    queue.writeBuffer(this.#buffers.chunk, this.maxChunk * RECORD_WORDS * 4, this.#chunkWords, this.maxChunk * RECORD_WORDS, n * layout.batch);
+    queue.writeBuffer(this.#buffers.chunk, maxChunk * RECORD_WORDS * 4, this.#chunkWords, maxChunk * RECORD_WORDS, n * layout.batch);
     if (this.#queuedDropout) queue.writeBuffer(this.#masks, 0, this.#maskValues, 0, n * layout.maskSizePerStep);
-    queue.writeBuffer(this.#buffers.uniform, this.maxChunk * UNIFORM_STRIDE, new Uint32Array([0, n]));
+    queue.writeBuffer(this.#buffers.uniform, maxChunk * UNIFORM_STRIDE, new Uint32Array([0, n]));
     const pipelines = (this.#pipelines ??= this.#compileNow());
     const encoder = this.#device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    if (this.mode === 'single') {
+    if (mode === 'single') {
       pass.setPipeline(pipelines[0]);
-      pass.setBindGroup(0, this.#bindGroup, [this.maxChunk * UNIFORM_STRIDE]);
+      pass.setBindGroup(0, this.#bindGroup, [maxChunk * UNIFORM_STRIDE]);
       pass.dispatchWorkgroups(1);
     } else {
       for (let s = 0; s < n; s++) {
         pass.setBindGroup(0, this.#bindGroup, [s * UNIFORM_STRIDE]);
-        this.#entries.forEach((e, i) => {
+        shader.entries.forEach((e, i) => {
           pass.setPipeline(pipelines[i]);
           pass.dispatchWorkgroups(e.workgroups);
         });
@@ -302,7 +318,7 @@ export class FusedMlpStep {
    */
   paramTensors(shapes: number[][]): tf.Tensor[] {
     this.flush();
-    const ranges = paramRanges(this.layout);
+    const ranges = this.kernel.packing.ranges;
     if (this.#views.length === 0) this.#views = ranges.map(([a, b]) => this.#buffer((b - a) * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST));
     const encoder = this.#device.createCommandEncoder();
     ranges.forEach(([a, b], i) => encoder.copyBufferToBuffer(this.#buffers.state, a * 4, this.#views[i], 0, (b - a) * 4));
@@ -317,11 +333,11 @@ export class FusedMlpStep {
 
   #compileNow(): GPUComputePipeline[] {
     const layout = this.#device.createPipelineLayout({ bindGroupLayouts: [this.#bindGroupLayout] });
-    return this.#entries.map((e) => this.#device.createComputePipeline({ layout, compute: { module: this.#module, entryPoint: e.entryPoint } }));
+    return this.kernel.shader.entries.map((e) => this.#device.createComputePipeline({ layout, compute: { module: this.#module, entryPoint: e.entryPoint } }));
   }
 
   #ensureMaskCapacity(): void {
-    const size = this.maxChunk * this.layout.maskSizePerStep;
+    const size = this.kernel.maxChunk * this.kernel.dense.maskSizePerStep;
     if (this.#maskValues.length >= size) return;
     // Steps already queued wrote no masks, so nothing is lost by growing now.
     this.flush();
