@@ -2,34 +2,17 @@
 // WebGPU (lavapipe), with the checks, sizes and tolerances of test/browser/cnn-kernels.spec.ts
 // (test/support/cnn-kernel-checks.ts). The runs are small (800 digits, batch 8): the whole
 // file took about 1.5 minutes here. The checks keep nothing on disk, so one Firefox serves it.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Page } from 'puppeteer-core';
-import { launchFirefox, openPage, HARNESS_PATH, type Firefox } from './support/firefox.ts';
+import { describe, expect, test } from 'vitest';
+import { sharedHarnessPage } from './support/firefox.ts';
 
 const STEPS = 200;
 
 describe('fused CNN kernels in Firefox', () => {
-  let profileDir: string;
-  let firefox: Firefox;
-  let page: Page;
-
-  beforeAll(async () => {
-    profileDir = await mkdtemp(join(tmpdir(), 'firefox-profile-'));
-    firefox = await launchFirefox(profileDir);
-    page = await openPage(firefox.browser, HARNESS_PATH);
-  });
-
-  afterAll(async () => {
-    await firefox?.close();
-    if (profileDir) await rm(profileDir, { recursive: true, force: true });
-  });
+  const harness = sharedHarnessPage();
 
   for (const optimizer of ['sgd', 'momentum', 'adam', 'rmsprop'] as const) {
     test(`the fused CNN step follows tfjs's ops with ${optimizer}, dropout and L2`, async () => {
-      const result = await page.evaluate((o, n) => window.lib.cnnKernelChecks.compareWithTfjsOps(o, n), optimizer, STEPS);
+      const result = await harness.page.evaluate((o, n) => window.lib.cnnKernelChecks.compareWithTfjsOps(o, n), optimizer, STEPS);
       expect(result.kernelPath).toBe('fused');
       expect(result.firstStepGradient, 'the first step’s gradient').toBeLessThan(1e-5);
       expect(result.losses, `${STEPS} steps’ losses`).toBeLessThan(1e-4);
@@ -37,11 +20,11 @@ describe('fused CNN kernels in Firefox', () => {
   }
 
   test('two fused CNN runs are bit-identical', async () => {
-    expect(await page.evaluate(() => window.lib.cnnKernelChecks.fusedRunsAreIdentical('adam', 100))).toBe(true);
+    expect(await harness.page.evaluate(() => window.lib.cnnKernelChecks.fusedRunsAreIdentical('adam', 100))).toBe(true);
   });
 
   test('a fused CNN run resumes bit-exactly, and checkpoints move between the fused path and the CPU', async () => {
-    const result = await page.evaluate(() => window.lib.cnnKernelChecks.compareResumes('adam', 50, 100));
+    const result = await harness.page.evaluate(() => window.lib.cnnKernelChecks.compareResumes('adam', 50, 100));
     expect(result.resumedPath).toBe('fused');
     expect(result.fusedResumeIsExact).toBe(true);
     expect(result.fusedToCpu, 'fused checkpoint continued on the CPU').toBeLessThan(1e-4);
@@ -49,7 +32,7 @@ describe('fused CNN kernels in Firefox', () => {
   });
 
   test('tensors and GPU buffers stay flat over 500 fused CNN steps', async () => {
-    const counts = await page.evaluate(() => window.lib.cnnKernelChecks.resourceCountsWhileTraining(10, 50));
+    const counts = await harness.page.evaluate(() => window.lib.cnnKernelChecks.resourceCountsWhileTraining(10, 50));
     expect(new Set(counts.tensors.slice(1)).size, JSON.stringify(counts)).toBe(1);
     expect(new Set(counts.gpuBuffers).size, JSON.stringify(counts)).toBe(1);
   });

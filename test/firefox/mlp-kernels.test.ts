@@ -5,14 +5,10 @@
 // steps), so to keep the suite near its 5-minute budget every optimizer runs on the spiral
 // and one each on the curve and the digits; determinism and resume run on the spiral.
 // The checks keep nothing on disk, so one Firefox serves the whole file.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Page } from 'puppeteer-core';
+import { describe, expect, test } from 'vitest';
 import type { MlpModelName } from '../support/mlp-kernel-checks.ts';
 import type { OptimizerKind } from '../../src/lib/engine/config.ts';
-import { launchFirefox, openPage, HARNESS_PATH, type Firefox } from './support/firefox.ts';
+import { sharedHarnessPage } from './support/firefox.ts';
 
 const COMPARISONS: { model: MlpModelName; optimizer: OptimizerKind; steps: number }[] = [
   ...(['sgd', 'momentum', 'adam', 'rmsprop'] as const).map((optimizer) => ({ model: 'spiral' as const, optimizer, steps: 200 })),
@@ -21,24 +17,11 @@ const COMPARISONS: { model: MlpModelName; optimizer: OptimizerKind; steps: numbe
 ];
 
 describe('fused MLP kernels in Firefox', () => {
-  let profileDir: string;
-  let firefox: Firefox;
-  let page: Page;
-
-  beforeAll(async () => {
-    profileDir = await mkdtemp(join(tmpdir(), 'firefox-profile-'));
-    firefox = await launchFirefox(profileDir);
-    page = await openPage(firefox.browser, HARNESS_PATH);
-  });
-
-  afterAll(async () => {
-    await firefox?.close();
-    if (profileDir) await rm(profileDir, { recursive: true, force: true });
-  });
+  const harness = sharedHarnessPage();
 
   for (const { model, optimizer, steps } of COMPARISONS) {
     test(`the fused ${model} MLP step follows tfjs's ops with ${optimizer}, dropout and L2`, async () => {
-      const result = await page.evaluate((m, o, n) => window.lib.mlpKernelChecks.compareWithTfjsOps(m, o, n), model, optimizer, steps);
+      const result = await harness.page.evaluate((m, o, n) => window.lib.mlpKernelChecks.compareWithTfjsOps(m, o, n), model, optimizer, steps);
       expect(result.kernelPath).toBe('fused');
       expect(result.firstStepGradient, 'the first step’s gradient').toBeLessThan(1e-5);
       expect(result.losses, `${steps} steps’ losses`).toBeLessThan(1e-4);
@@ -46,11 +29,11 @@ describe('fused MLP kernels in Firefox', () => {
   }
 
   test('two fused spiral runs are bit-identical', async () => {
-    expect(await page.evaluate(() => window.lib.mlpKernelChecks.fusedRunsAreIdentical('spiral', 'adam', 100))).toBe(true);
+    expect(await harness.page.evaluate(() => window.lib.mlpKernelChecks.fusedRunsAreIdentical('spiral', 'adam', 100))).toBe(true);
   });
 
   test('a fused spiral run resumes bit-exactly, and checkpoints move between the fused path and the CPU', async () => {
-    const result = await page.evaluate(() => window.lib.mlpKernelChecks.compareResumes('spiral', 'adam', 50, 100));
+    const result = await harness.page.evaluate(() => window.lib.mlpKernelChecks.compareResumes('spiral', 'adam', 50, 100));
     expect(result.resumedPath).toBe('fused');
     expect(result.fusedResumeIsExact).toBe(true);
     expect(result.fusedToCpu, 'fused checkpoint continued on the CPU').toBeLessThan(1e-4);
@@ -58,13 +41,13 @@ describe('fused MLP kernels in Firefox', () => {
   });
 
   test('tensors and GPU buffers stay flat over 500 fused steps', async () => {
-    const counts = await page.evaluate(() => window.lib.mlpKernelChecks.resourceCountsWhileTraining('spiral', 10, 50));
+    const counts = await harness.page.evaluate(() => window.lib.mlpKernelChecks.resourceCountsWhileTraining('spiral', 10, 50));
     expect(new Set(counts.tensors.slice(1)).size, JSON.stringify(counts)).toBe(1);
     expect(new Set(counts.gpuBuffers).size, JSON.stringify(counts)).toBe(1);
   });
 
   test('a Save or Pause waiting on the fused path ends the round within two submits of steps', async () => {
-    const round = await page.evaluate(() => window.lib.mlpKernelChecks.interruptedFusedRound('spiral'));
+    const round = await harness.page.evaluate(() => window.lib.mlpKernelChecks.interruptedFusedRound('spiral'));
     expect(round.steps, JSON.stringify(round)).toBeLessThanOrEqual(2 * round.maxChunk);
     expect(round.steps).toBeGreaterThan(0);
     expect(round.historyAgrees).toBe(true);

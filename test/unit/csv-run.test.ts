@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { expectSameNextLosses } from './resume-support.ts';
 import { defaultConfig, parseConfig, type TrainConfig } from '../../src/lib/engine/config.ts';
 import { Trainer } from '../../src/lib/engine/trainer.ts';
 import { buildDataset } from '../../src/lib/datasets/registry.ts';
@@ -101,15 +102,7 @@ describe('a CSV run', () => {
     const resumed = await Trainer.restore(config, buildDataset(config, { csv: captured.csv }), captured);
     tf.dispose(captured.tensors.map((t) => t.tensor));
 
-    for (let i = 0; i < 5; i++) {
-      trainer.trainStep();
-      resumed.trainStep();
-    }
-    await trainer.readLosses();
-    await resumed.readLosses();
-    expect(resumed.lossHistory).toEqual(trainer.lossHistory);
-    trainer.dispose();
-    resumed.dispose();
+    await expectSameNextLosses(trainer, resumed);
   });
 
   it('refuses a checkpoint whose CSV data is missing', async () => {

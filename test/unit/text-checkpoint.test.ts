@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { expectSameNextLosses } from './resume-support.ts';
 import { strFromU8, unzipSync } from 'fflate';
 import { defaultConfig, type TrainConfig } from '../../src/lib/engine/config.ts';
 import { decodeTensors, encodeCheckpoint } from '../../src/lib/checkpoint/codec.ts';
@@ -56,14 +57,6 @@ describe('a text run as a file', () => {
     const resumed = await TextTrainer.restore(config, sourceOf(captured.text!.customText!), captured);
     tf.dispose(captured.tensors.map((t) => t.tensor));
 
-    for (let i = 0; i < 5; i++) {
-      trainer.trainStep();
-      resumed.trainStep();
-    }
-    await trainer.readLosses();
-    await resumed.readLosses();
-    expect(resumed.lossHistory).toEqual(trainer.lossHistory);
-    trainer.dispose();
-    resumed.dispose();
+    await expectSameNextLosses(trainer, resumed);
   });
 });

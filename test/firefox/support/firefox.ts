@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { test as base, inject } from 'vitest';
+import { afterAll, beforeAll, test as base, inject } from 'vitest';
 import { WEBGPU_PREFS, findFirefox } from '../../../scripts/firefox.mjs';
 
 /** Every src/lib module as window.lib (test/browser/harness.ts). */
@@ -113,3 +113,29 @@ export const test = base.extend<{
 });
 
 export { expect } from 'vitest';
+
+/**
+ * One Firefox and one harness page (window.lib) for every test of the calling describe block,
+ * for suites whose tests only evaluate in-page checks: loading tfjs once saves seconds a test.
+ * Read `.page` inside tests; it is set by the block's beforeAll.
+ */
+export function sharedHarnessPage(): { readonly page: Page } {
+  let profileDir = '';
+  let firefox: Firefox | undefined;
+  let page: Page | undefined;
+  beforeAll(async () => {
+    profileDir = await mkdtemp(join(tmpdir(), 'firefox-profile-'));
+    firefox = await launchFirefox(profileDir);
+    page = await openPage(firefox.browser, HARNESS_PATH);
+  });
+  afterAll(async () => {
+    await firefox?.close();
+    if (profileDir) await rm(profileDir, { recursive: true, force: true });
+  });
+  return {
+    get page(): Page {
+      if (!page) throw new Error('The shared Firefox page is opened in beforeAll; read it inside a test.');
+      return page;
+    },
+  };
+}
