@@ -76,6 +76,13 @@ export class RunPictures {
     this.#gridInputs = twoD ? boundaryGridInputs(config) : null;
   }
 
+  /** The outputs for a drawn digit (or any input rows), posted as `prediction` with the request's id. */
+  async predict(trainer: TrainerLike | null, requestId: number, input: Float32Array, post: (event: WorkerEvent, transfer?: Transferable[]) => void): Promise<void> {
+    if (!(trainer instanceof Trainer)) return;
+    const output = await trainer.predict(input);
+    post({ type: 'prediction', requestId, output }, [output.buffer]);
+  }
+
   /** The test loss (recorded in the trainer's progress) and the picture, as the page's event. */
   async evaluate(trainer: TrainerLike): Promise<Extract<WorkerEvent, { type: 'evaluation' }>> {
     const { evaluation, predicted } = await trainer.evaluate();

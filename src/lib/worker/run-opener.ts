@@ -209,6 +209,7 @@ export class RunOpener {
   }
 }
 
+/** The student's own data a trainer trains on, to start a fresh run on the same data. */
 function ownDataOf(trainer: TrainerLike): OwnData {
   if (trainer instanceof TextTrainer) return { customText: trainer.source.customText };
   if (trainer instanceof Trainer && trainer.dataset.csv) return { csv: trainer.dataset.csv.table };

@@ -59,7 +59,7 @@ export class TrainingSession {
       saveAtBoundary: (reason) => this.#saver.saveAtBoundary(reason),
       maySave: () => maySave() && this.#current.ownsRun,
       saveInFlight: () => this.#saver.inFlight,
-      reportError: (error) => this.#reportError(error),
+      reportError: (error) => this.#post(errorEvent(error)),
     });
     this.#opener = new RunOpener(this.#current, this.#persistence, this.#datasets, {
       post,
@@ -110,7 +110,7 @@ export class TrainingSession {
   #enqueue(command: WorkerCommand, done: () => void = () => {}): void {
     this.#queue = this.#queue
       .then(() => this.#execute(command))
-      .catch((error: unknown) => this.#reportError(error))
+      .catch((error: unknown) => this.#post(errorEvent(error)))
       .finally(done);
   }
 
@@ -145,7 +145,7 @@ export class TrainingSession {
         return this.#save(command.reason);
       case 'resume':
         return this.#opener.resume(command.runId, command.checkpointId, command.takeOver ?? false).catch((error: unknown) => {
-          this.#reportError(error);
+          this.#post(errorEvent(error));
           if (this.#current.run) this.#post({ type: 'notice', message: 'The run on screen is unchanged; you can keep training it, or pick another checkpoint.' });
         });
       case 'deleteCheckpoint':
@@ -154,12 +154,8 @@ export class TrainingSession {
         return this.#persistence.removeRun(command.runId);
       case 'renameRun':
         return this.#persistence.renameRun(command.runId, command.name);
-      case 'predict': {
-        if (!(trainer instanceof Trainer)) return;
-        const output = await trainer.predict(command.input);
-        this.#post({ type: 'prediction', requestId: command.requestId, output }, [output.buffer]);
-        return;
-      }
+      case 'predict':
+        return this.#pictures.predict(trainer, command.requestId, command.input, this.#post);
       case 'export':
         return this.#files.export(command.checkpointId);
       case 'import':
@@ -210,10 +206,4 @@ export class TrainingSession {
     this.#post(await this.#pictures.evaluate(trainer));
     await this.#sampler.afterEvaluation(trainer, this.#loop.running);
   }
-
-  #reportError(error: unknown): void {
-    this.#post(errorEvent(error));
-  }
 }
-
-/** The student's own data a trainer trains on, to start a fresh run on the same data. */
