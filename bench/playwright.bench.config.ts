@@ -11,9 +11,9 @@ const servers = [testConfig.webServer ?? []].flat();
 export default defineConfig({
   testDir: '.',
   testMatch: 'bench.spec.ts',
-  // The whole benchmark is one test. It takes about 7 minutes on a shared two-core machine
-  // with SwiftShader; the limit only stops a hung run.
-  // About 18 minutes: the CNN's tfjs and fit baselines run the fused path's steps at 0.5-1 step/s.
+  // The whole benchmark is one test. It takes about 18 minutes on a quiet two-core machine with
+  // SwiftShader (the CNN's tfjs and fit baselines run the fused path's steps at 0.5-1 step/s,
+  // about 7 of them); the limit only stops a hung run.
   timeout: 1_800_000,
   expect: { timeout: 60_000 },
   workers: 1,
