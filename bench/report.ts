@@ -69,11 +69,13 @@ const below = (max: number): Goal => ({ text: `< ${max}`, met: (v) => v < max })
 
 /** The first matching pattern wins. Training ratios are decided in goalFor. */
 const GOALS: [RegExp, Goal][] = [
-  // Fused WGSL kernels (src/lib/models/mlp-kernels/) against model.fit on WebGPU and our CPU path.
+  // Fused WGSL kernels (src/lib/models/mlp-kernels/, cnn-kernels/) against model.fit on WebGPU and our CPU path.
   [/^train\.spiralMlp\.webgpu\.fusedVsFit$/, atLeast(300)],
   [/^train\.digitsMlp\.webgpu\.fusedVsFit$/, atLeast(10)],
   [/^train\.spiralMlp\.webgpu\.fusedVsCpu$/, atLeast(10)],
   [/^train\.digitsMlp\.webgpu\.fusedVsCpu$/, atLeast(4)],
+  [/^train\.digitsCnn\.webgpu\.fusedVsFit$/, atLeast(3)],
+  [/^train\.digitsCnn\.webgpu\.fusedVsCpu$/, atLeast(1)],
   [/^checkpoint\.\d+\.saveVsTfjsSave$/, atLeast(1.0)],
   [/^checkpoint\.\d+\.saveVsRawPut$/, atLeast(0.5)],
   [/^checkpoint\.\d+\.loadVsTfjsLoad$/, atLeast(1.0)],
