@@ -79,16 +79,25 @@ test('npm run bench', async ({ launchOptions, baseURL }, testInfo) => {
     figures[`train.${model}.webgpu.fusedVsCpu`] = fused / figures[`train.${model}.cpu.ourStepsPerSec`];
   }
 
-  for (const backend of BENCH_BACKENDS) {
-    await phase(`train the default Text model (${TEXT_BENCH_MODEL}) on ${backend}: tokens per second`, async () => {
-      const result = await page.evaluate((options) => window.lib.textBench.runTextBench({ ...options, onLog: (line) => console.log(line) }), { backend, repeats: REPEATS });
+  // The default path on each backend (fused kernels on WebGPU), then TensorFlow.js ops on WebGPU.
+  const textRuns = [...BENCH_BACKENDS.map((backend) => ({ backend, kernels: 'auto' as const })), { backend: 'webgpu' as const, kernels: 'tfjs' as const }];
+  for (const { backend, kernels } of textRuns) {
+    await phase(`train the default Text model (${TEXT_BENCH_MODEL}) on ${backend}${kernels === 'tfjs' ? ' with TensorFlow.js ops' : ''}: tokens per second`, async () => {
+      const result = await page.evaluate((options) => window.lib.textBench.runTextBench({ ...options, onLog: (line) => console.log(line) }), { backend, kernels, repeats: REPEATS });
       const key = `train.${TEXT_BENCH_MODEL}.${backend}`;
-      figures[`${key}.tokensPerSec`] = result.tokensPerSec;
-      figures[`${key}.stepsPerSec`] = result.stepsPerSec;
-      if (result.dispatchesPerStep !== undefined) figures[`${key}.dispatchesPerStep`] = result.dispatchesPerStep;
-      const { model, tokensPerStep, steps, runs } = result;
-      details[key] = { model, tokensPerStep, steps, runs };
+      const prefix = kernels === 'tfjs' ? 'tfjsOps' : '';
+      const name = (figure: string) => `${key}.${prefix ? prefix + figure[0].toUpperCase() + figure.slice(1) : figure}`;
+      figures[name('tokensPerSec')] = result.tokensPerSec;
+      figures[name('stepsPerSec')] = result.stepsPerSec;
+      if (result.dispatchesPerStep !== undefined) figures[name('dispatchesPerStep')] = result.dispatchesPerStep;
+      const { model, tokensPerStep, steps, runs, kernelPath } = result;
+      details[`${key}${prefix ? '.' + prefix : ''}`] = { model, tokensPerStep, steps, runs, kernelPath };
     });
+  }
+  const text = (figure: string) => figures[`train.${TEXT_BENCH_MODEL}.${figure}`];
+  if ((details[`train.${TEXT_BENCH_MODEL}.webgpu`] as { kernelPath?: string } | undefined)?.kernelPath === 'fused') {
+    figures[`train.${TEXT_BENCH_MODEL}.webgpu.fusedVsTfjsOps`] = text('webgpu.tokensPerSec') / text('webgpu.tfjsOpsTokensPerSec');
+    figures[`train.${TEXT_BENCH_MODEL}.webgpu.fusedVsCpu`] = text('webgpu.tokensPerSec') / text('cpu.tokensPerSec');
   }
 
   await phase('checkpoint: our store vs one raw IndexedDB put/get vs tfjs indexeddb://', async () => {

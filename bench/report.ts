@@ -37,7 +37,12 @@ export function requiredKeys(): string[] {
     BENCH_BACKENDS.flatMap((backend) => ['ourStepsPerSec', 'fitStepsPerSec', 'ratio', 'readbackShare'].map((f) => `train.${model}.${backend}.${f}`)),
   );
   // Characters trained per second on each backend, and the GPU's dispatches per step.
-  const text = [...BENCH_BACKENDS.map((backend) => `train.${TEXT_BENCH_MODEL}.${backend}.tokensPerSec`), `train.${TEXT_BENCH_MODEL}.webgpu.dispatchesPerStep`];
+  const text = [
+    ...BENCH_BACKENDS.map((backend) => `train.${TEXT_BENCH_MODEL}.${backend}.tokensPerSec`),
+    `train.${TEXT_BENCH_MODEL}.webgpu.dispatchesPerStep`,
+    `train.${TEXT_BENCH_MODEL}.webgpu.tfjsOpsTokensPerSec`,
+    `train.${TEXT_BENCH_MODEL}.webgpu.tfjsOpsDispatchesPerStep`,
+  ];
   const checkpointFields = ['saveMBps', 'rawPutMBps', 'tfjsSaveMBps', 'loadMBps', 'rawGetMBps', 'tfjsLoadMBps', 'saveVsTfjsSave', 'saveVsRawPut', 'loadVsTfjsLoad'];
   const checkpoint = CHECKPOINT_SIZES_MIB.flatMap((size) => checkpointFields.map((f) => `checkpoint.${size}.${f}`));
   const ui = ['ui.maxFrameGapMs', 'ui.saveStallSteps', ...BENCH_BACKENDS.flatMap((b) => [`ui.saveLatencyMs.${b}`, `ui.saveLatencyRounds.${b}`]), 'ui.autosaveShare'];
@@ -76,6 +81,9 @@ const GOALS: [RegExp, Goal][] = [
   [/^train\.digitsMlp\.webgpu\.fusedVsCpu$/, atLeast(4)],
   [/^train\.digitsCnn\.webgpu\.fusedVsFit$/, atLeast(3)],
   [/^train\.digitsCnn\.webgpu\.fusedVsCpu$/, atLeast(1)],
+  // The Text demo's transformer (src/lib/text/model/gpt-kernels/): tokens per second against tfjs's ops on WebGPU, and ahead of the CPU.
+  [/^train\.textGpt\.webgpu\.fusedVsTfjsOps$/, atLeast(3)],
+  [/^train\.textGpt\.webgpu\.fusedVsCpu$/, atLeast(1)],
   [/^checkpoint\.\d+\.saveVsTfjsSave$/, atLeast(1.0)],
   [/^checkpoint\.\d+\.saveVsRawPut$/, atLeast(0.5)],
   [/^checkpoint\.\d+\.loadVsTfjsLoad$/, atLeast(1.0)],

@@ -11,9 +11,12 @@ import { TextTrainer } from '../src/lib/text/text-trainer.ts';
 import { DatasetSource } from '../src/lib/worker/dataset-source.ts';
 import { AppTrainingLoop, dispatchesPerStep, type TrainBackendName } from './train-bench.ts';
 import { median } from './stats.ts';
+import type { KernelChoice } from '../src/lib/engine/backend-names.ts';
 
 export interface TextBenchOptions {
   backend: TrainBackendName;
+  /** 'tfjs' times the TensorFlow.js ops path where the default (on WebGPU) is our fused kernels. */
+  kernels?: KernelChoice;
   /** Timed runs; the figure is their median. */
   repeats?: number;
   /** Steps per timed run are chosen so that one run takes about this long; default 3000. */
@@ -26,6 +29,8 @@ export interface TextBenchOptions {
 
 export interface TextBenchResult {
   backend: TrainBackendName;
+  /** Which path trained: 'fused' (our WGSL kernels) or 'tfjs' (TensorFlow.js ops). */
+  kernelPath: string;
   /** The model timed: layers, heads, width, context, batch and vocabulary size. */
   model: { layers: number; heads: number; width: number; context: number; batchSize: number; vocabSize: number; params: number };
   /** Characters each step trains on: batch × context. */
@@ -49,7 +54,7 @@ export async function runTextBench(options: TextBenchOptions): Promise<TextBench
   const source = new DatasetSource();
   source.mnistUrl = new URL(`/${MNIST_ASSET_PATH}`, location.origin).href;
   const numTensorsBefore = tf.memory().numTensors;
-  const trainer = TextTrainer.create(config, await source.buildText(config));
+  const trainer = TextTrainer.create(config, await source.buildText(config), { kernels: options.kernels ?? 'auto' });
   const loop = new AppTrainingLoop(trainer);
   try {
     // 1. compile the shaders, then size the runs from two steps
@@ -69,6 +74,7 @@ export async function runTextBench(options: TextBenchOptions): Promise<TextBench
     const stepsPerSec = median(runs);
     return {
       backend,
+      kernelPath: trainer.kernelPath.kind,
       model: { layers: config.layers, heads: config.heads, width: config.width, context: config.context, batchSize: config.batchSize, vocabSize: trainer.spec.vocabSize, params: trainer.paramCount },
       tokensPerStep: trainer.tokensPerStep,
       steps,

@@ -17,8 +17,9 @@ import * as checkpointScenarios from '../support/checkpoint-scenarios.ts';
 import * as tabScenarios from '../support/tab-scenarios.ts';
 import * as mlpKernelChecks from '../support/mlp-kernel-checks.ts';
 import * as cnnKernelChecks from '../support/cnn-kernel-checks.ts';
+import * as gptKernelChecks from '../support/gpt-kernel-checks.ts';
 
-const lib = { sessionChecks, autosaveBench, tf, checkpoint, engine, checkpointTesting, checkpointScenarios, tabScenarios, checkpointBench, trainBench, textBench, saveStallBench, snapshotBench, convLayerCheck, mlpKernelChecks, cnnKernelChecks };
+const lib = { sessionChecks, autosaveBench, tf, checkpoint, engine, checkpointTesting, checkpointScenarios, tabScenarios, checkpointBench, trainBench, textBench, saveStallBench, snapshotBench, convLayerCheck, mlpKernelChecks, cnnKernelChecks, gptKernelChecks };
 declare global {
   interface Window {
     lib: typeof lib;

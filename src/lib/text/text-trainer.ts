@@ -1,17 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { isLiveChange, type TrainConfig } from '../engine/config.ts';
 import { Rng } from '../engine/rng.ts';
+import type { NamedTensor } from '../engine/optimizers.ts';
 import { learningRateAt } from '../engine/schedules.ts';
 import type { Evaluation, KernelPath, TrainerProgress } from '../engine/trainer.ts';
 import type { RunState, TextRunIdentity, TrainerLike } from '../engine/trainer-like.ts';
 import { heldOutWindows, sampleWindows, type TokenWindows } from './data/windows.ts';
 import type { TextDataset } from './data/text-datasets.ts';
-import { applyAdamW, captureAdamWState, createAdamWState, DEFAULT_ADAMW, disposeAdamWState, restoreAdamWState, type AdamWState } from './model/adamw.ts';
+import { adamWNames, adamWStateFromValues, applyAdamW, captureAdamWState, createAdamWState, DEFAULT_ADAMW, disposeAdamWState, readAdamWValues, type AdamWState, type AdamWValues } from './model/adamw.ts';
 import { clipByGlobalNorm } from './model/clip.ts';
 import { crossEntropyLoss, textForward } from './model/gpt-forward.ts';
 import { initialTextValues, textParamCount, textParamSpecs, type TextModelSpec, type TextParamSpec } from './model/gpt-spec.ts';
 import { attentionMaps, sampleTokens } from './model/sample.ts';
 import { textDropoutSeed } from './model/train-step.ts';
+import { GptFusedStep } from './model/gpt-kernels/gpt-fused-step.ts';
+import { gptLayout } from './model/gpt-kernels/gpt-layout.ts';
+import { chooseTextKernelPath } from './model/gpt-kernels/text-kernel-path.ts';
+import { webgpuDevice, type KernelChoice } from '../models/mlp-kernels/kernel-path.ts';
 import { answerToyExamples, type ToyAnswer } from './toy-exact-match.ts';
 
 /** Held-out windows scored at every evaluation: the same tokens every time, so the curve is comparable. */
@@ -48,19 +53,39 @@ export function textModelSpec(config: TrainConfig, vocabSize: number): TextModel
 /** Each (seed, step) samples its own way, so the same checkpoint, seed and prompt give the same text. */
 export const sampleSeedAt = (seed: number, step: number) => (Math.imul(seed + 7, 0x27d4eb2d) ^ Math.imul(step + 1, 0x165667b1)) >>> 0;
 
+/** How a text run trains: 'auto' (fused kernels where they cover it) or 'tfjs' (the reference path). */
+export interface TextTrainerOptions {
+  kernels?: KernelChoice;
+}
+
+/** Concatenates per-tensor values in parameter-table order, as the fused step packs them. */
+const packed = (parts: readonly Float32Array[]) => {
+  const flat = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) flat.set(p, (at += p.length) - p.length);
+  return flat;
+};
+
 /**
- * Trains the text demo's bigram or transformer on TensorFlow.js ops, with the surface the
- * worker drives (TrainerLike). Batches are seeded random windows whose RNG state is the
- * progress's `epochRngState`, so a restored run draws the very next batch; the loss is in nats.
+ * Trains the text demo's bigram or transformer with the surface the worker drives
+ * (TrainerLike): on WebGPU the transformer trains in our fused kernels (gpt-kernels/), its
+ * params and AdamW moments in GPU buffers; otherwise on TensorFlow.js ops. Batches are
+ * seeded random windows whose RNG state is the progress's `epochRngState`, so a restored run
+ * draws the very next batch; the loss is in nats.
  */
 export class TextTrainer implements TrainerLike {
-  readonly kernelPath: KernelPath = { kind: 'tfjs', reason: 'the transformer has no fused kernels yet' };
+  readonly kernelPath: KernelPath;
   readonly source: TextRunSource;
   readonly spec: TextModelSpec;
   readonly paramTable: TextParamSpec[];
   #config: TrainConfig;
-  #params: tf.Variable[];
-  #optimizer: AdamWState;
+  /** The tfjs path's variables; empty on the fused path. */
+  #params: tf.Variable[] = [];
+  #optimizer: AdamWState | null = null;
+  /** The fused path's step, which owns params and moments; null on the tfjs path. */
+  #fused: GptFusedStep | null = null;
+  /** Tensors viewing the fused params as of the last step, made when asked for and dropped by the next step. */
+  #paramViews: tf.Tensor[] | null = null;
   #progress: TrainerProgress;
   #pendingLosses: tf.Scalar[] = [];
   #lossHistory: number[] = [];
@@ -68,24 +93,30 @@ export class TextTrainer implements TrainerLike {
   /** The newest evaluation's answers to held-out toy questions; empty for names and custom text. */
   toyAnswers: ToyAnswer[] = [];
 
-  private constructor(config: TrainConfig, source: TextRunSource, values?: Float32Array[], optimizer?: AdamWState) {
+  private constructor(config: TrainConfig, source: TextRunSource, options: TextTrainerOptions, values?: Float32Array[], optimizer?: AdamWValues) {
     this.#config = config;
     this.source = source;
     this.spec = textModelSpec(config, source.dataset.vocab.size);
     this.paramTable = textParamSpecs(this.spec);
+    this.kernelPath = chooseTextKernelPath(this.spec, config.batchSize, options.kernels ?? 'auto');
     const initial = values ?? initialTextValues(this.spec, config.seed);
-    this.#params = this.paramTable.map((p, i) => tf.tidy(() => tf.variable(tf.tensor(initial[i], p.shape, 'float32'), true)));
-    this.#optimizer = optimizer ?? createAdamWState(this.paramTable);
+    if (this.kernelPath.kind === 'fused' && this.spec.kind === 'gpt') {
+      this.#fused = new GptFusedStep(webgpuDevice(), gptLayout(this.spec, config.batchSize));
+      this.#fused.writeState(packed(initial), optimizer && { m: packed(optimizer.m), v: packed(optimizer.v), step: optimizer.step });
+    } else {
+      this.#params = this.paramTable.map((p, i) => tf.tidy(() => tf.variable(tf.tensor(initial[i], p.shape, 'float32'), true)));
+      this.#optimizer = optimizer ? adamWStateFromValues(this.paramTable, optimizer) : createAdamWState(this.paramTable);
+    }
     this.#heldOut = heldOutWindows(source.dataset.heldOutTokens, config.context, HELD_OUT_WINDOWS);
     this.#progress = { step: 0, epoch: 0, cursor: 0, epochRngState: Rng.seeded(config.seed, 'text-windows').state, evaluations: [] };
   }
 
-  static create(config: TrainConfig, source: TextRunSource): TextTrainer {
-    return new TextTrainer(config, source);
+  static create(config: TrainConfig, source: TextRunSource, options: TextTrainerOptions = {}): TextTrainer {
+    return new TextTrainer(config, source, options);
   }
 
   /** Continues a captured run exactly; refuses one whose text or vocabulary is not this dataset's. */
-  static async restore(config: TrainConfig, source: TextRunSource, saved: RunState): Promise<TextTrainer> {
+  static async restore(config: TrainConfig, source: TextRunSource, saved: RunState, options: TextTrainerOptions = {}): Promise<TextTrainer> {
     const identity = saved.text;
     const { dataset } = source;
     if (!identity) throw new Error('This checkpoint has no record of the text it learned, so it cannot be resumed as a text run.');
@@ -105,8 +136,8 @@ export class TextTrainer implements TrainerLike {
         return (await tensor.data()) as Float32Array;
       }),
     );
-    const optimizer = await restoreAdamWState(table, saved.tensors);
-    const trainer = new TextTrainer(config, source, values, optimizer);
+    const optimizer = await readAdamWValues(table, saved.tensors);
+    const trainer = new TextTrainer(config, source, options, values, optimizer);
     trainer.#progress = structuredClone(saved.progress);
     trainer.#lossHistory = Array.from(saved.lossHistory);
     return trainer;
@@ -132,10 +163,17 @@ export class TextTrainer implements TrainerLike {
     return learningRateAt(this.#progress.step, this.#config);
   }
   get pendingLossCount(): number {
-    return this.#pendingLosses.length;
+    return this.#fused ? this.#fused.pendingLossCount : this.#pendingLosses.length;
   }
-  get params(): readonly tf.Variable[] {
-    return this.#params;
+  /** The current params in table order; on the fused path, tensors the trainer owns until the next step. */
+  get params(): readonly tf.Tensor[] {
+    if (!this.#fused) return this.#params;
+    // Kept: the first reader may be inside a tf.tidy, which would otherwise dispose them.
+    return (this.#paramViews ??= this.#fused.paramTensors().map((t) => tf.keep(t)));
+  }
+  /** Compute dispatches of one fused step; undefined on the tfjs path. */
+  get fusedDispatchesPerStep(): number | undefined {
+    return this.#fused?.dispatchesPerStep;
   }
   get paramCount(): number {
     return textParamCount(this.spec);
@@ -161,6 +199,20 @@ export class TextTrainer implements TrainerLike {
     const windows = sampleWindows(this.source.dataset.trainTokens, context, batchSize, rng);
     const learningRate = learningRateAt(progress.step, this.#config);
     const spec = this.#liveSpec();
+    if (this.#fused) {
+      this.#dropParamViews();
+      this.#fused.enqueue({
+        inputs: windows.inputs,
+        targets: windows.targets,
+        learningRate,
+        weightDecay,
+        gradClip,
+        dropout: spec.kind === 'gpt' ? spec.dropout : 0,
+        dropoutSeed: textDropoutSeed(seed, progress.step),
+      });
+      this.#advance(rng);
+      return;
+    }
     const loss = tf.tidy(() => {
       const inputs = tf.tensor2d(windows.inputs, [batchSize, context], 'int32');
       const targets = tf.tensor2d(windows.targets, [batchSize, context], 'int32');
@@ -168,16 +220,31 @@ export class TextTrainer implements TrainerLike {
       const { value, grads } = tf.variableGrads(() => crossEntropyLoss(textForward(spec, this.#params, inputs, options), targets), this.#params);
       const ordered = this.#params.map((p) => grads[p.name]);
       const clipped = gradClip > 0 ? clipByGlobalNorm(ordered, gradClip).grads : ordered;
-      applyAdamW(this.#params, clipped, this.#optimizer, this.paramTable, learningRate, { ...DEFAULT_ADAMW, weightDecay });
+      applyAdamW(this.#params, clipped, this.#optimizer!, this.paramTable, learningRate, { ...DEFAULT_ADAMW, weightDecay });
       return value;
     });
     this.#pendingLosses.push(loss);
+    this.#advance(rng);
+  }
+
+  /** Resolves when the GPU is within one submit of the steps queued; null when it is (or on the tfjs path). */
+  gpuBacklog(): Promise<void> | null {
+    return this.#fused?.backlog() ?? null;
+  }
+
+  #advance(rng: Rng): void {
+    const progress = this.#progress;
     progress.epochRngState = rng.state;
     progress.step += 1;
     progress.epoch = Math.floor((progress.step * this.tokensPerStep) / this.source.dataset.trainTokens.length);
   }
 
   async readLosses(): Promise<Float32Array> {
+    if (this.#fused) {
+      const values = await this.#fused.readLosses();
+      for (const v of values) this.#lossHistory.push(v);
+      return values;
+    }
     if (this.#pendingLosses.length === 0) return new Float32Array(0);
     const pending = this.#pendingLosses;
     this.#pendingLosses = [];
@@ -191,6 +258,7 @@ export class TextTrainer implements TrainerLike {
 
   /** Compiles the forward and backward shaders once before the first timed step; changes no state. */
   async warmUp(): Promise<void> {
+    if (this.#fused) return this.#fused.ready();
     const outputs = tf.tidy(() => {
       const { inputs, targets } = this.#heldOutTensors(1);
       const { value, grads } = tf.variableGrads(() => crossEntropyLoss(textForward(this.spec, this.#params, inputs), targets), this.#params);
@@ -204,14 +272,14 @@ export class TextTrainer implements TrainerLike {
   async evaluate(): Promise<{ evaluation: Evaluation }> {
     const lossTensor = tf.tidy(() => {
       const { inputs, targets } = this.#heldOutTensors(this.#heldOut.batch);
-      return crossEntropyLoss(textForward(this.spec, this.#params, inputs), targets);
+      return crossEntropyLoss(textForward(this.spec, this.params, inputs), targets);
     });
     const testLoss = (await lossTensor.data())[0];
     lossTensor.dispose();
     const evaluation: Evaluation = { step: this.#progress.step, testLoss };
     const examples = this.source.dataset.examples.slice(0, TOY_EVAL_EXAMPLES);
     if (examples.length > 0) {
-      this.toyAnswers = await answerToyExamples(this.spec, this.#params, this.source.dataset.vocab, examples);
+      this.toyAnswers = await answerToyExamples(this.spec, this.params, this.source.dataset.vocab, examples);
       evaluation.testAccuracy = this.toyAnswers.filter((a) => a.correct).length / this.toyAnswers.length;
     }
     const evaluations = this.#progress.evaluations;
@@ -225,11 +293,11 @@ export class TextTrainer implements TrainerLike {
     const { vocab } = this.source.dataset;
     const { ids, skipped } = vocab.encodePrompt(prompt);
     const start = ids.length > 0 ? Array.from(ids) : [Math.max(0, vocab.idOf('\n'))];
-    const tokens = await sampleTokens(this.spec, this.#params, { prompt: start, length, temperature, seed: sampleSeedAt(this.#config.seed, this.step) });
+    const tokens = await sampleTokens(this.spec, this.params, { prompt: start, length, temperature, seed: sampleSeedAt(this.#config.seed, this.step) });
     const sample: TextSample = { step: this.step, prompt, text: vocab.decode(tokens), skipped };
     if (this.spec.kind === 'gpt') {
       const shown = [...start, ...tokens].slice(0, Math.min(ATTENTION_CHARS, this.spec.context));
-      sample.attention = { chars: shown.map((id) => vocab.chars[id]), maps: await attentionMaps(this.spec, this.#params, shown) };
+      sample.attention = { chars: shown.map((id) => vocab.chars[id]), maps: await attentionMaps(this.spec, this.params, shown) };
     }
     return sample;
   }
@@ -242,15 +310,38 @@ export class TextTrainer implements TrainerLike {
     return {
       progress: structuredClone(this.#progress),
       lossHistory: Float32Array.from(this.#lossHistory),
-      tensors: [...this.#params.map((p, i) => ({ name: this.paramTable[i].name, tensor: p.clone() })), ...captureAdamWState(this.#optimizer, this.paramTable)],
+      tensors: await this.#stateTensors(),
       text,
     };
   }
 
   dispose(): void {
     tf.dispose([...this.#params, ...this.#pendingLosses]);
-    disposeAdamWState(this.#optimizer);
+    if (this.#optimizer) disposeAdamWState(this.#optimizer);
+    this.#dropParamViews();
+    this.#fused?.dispose();
     this.#pendingLosses = [];
+  }
+
+  /** Fresh copies of the params and AdamW's state, under their checkpoint names (the caller disposes them). */
+  async #stateTensors(): Promise<NamedTensor[]> {
+    const table = this.paramTable;
+    if (!this.#fused) return [...this.#params.map((p, i) => ({ name: table[i].name, tensor: p.clone() })), ...captureAdamWState(this.#optimizer!, table)];
+    const state = await this.#fused.readState();
+    const P = this.#fused.layout.paramCount;
+    const slice = (base: number) => this.#fused!.layout.params.map((p) => tf.tensor(state.slice(base + p.offset, base + p.offset + p.size), p.shape, 'float32'));
+    const [params, m, v] = [slice(0), slice(P), slice(2 * P)];
+    return [
+      ...table.map((p, i) => ({ name: p.name, tensor: params[i] })),
+      ...table.map((p, i) => ({ name: adamWNames.m(p.name), tensor: m[i] })),
+      ...table.map((p, i) => ({ name: adamWNames.v(p.name), tensor: v[i] })),
+      { name: adamWNames.step, tensor: tf.scalar(this.#fused.adamStep, 'int32') },
+    ];
+  }
+
+  #dropParamViews(): void {
+    if (this.#paramViews) tf.dispose(this.#paramViews);
+    this.#paramViews = null;
   }
 
   /** The spec with the dropout rate of now: dropout is a live setting. */

@@ -84,7 +84,7 @@ export class RunOpener {
     const lock = await RunLock.acquire(id, { onLost: () => this.#host.lockLost(id) });
     let trainer: TrainerLike;
     try {
-      trainer = text ? TextTrainer.create(config, text) : Trainer.create(config, dataset!, imported?.weights, { kernels: this.#kernels() });
+      trainer = text ? TextTrainer.create(config, text, { kernels: this.#kernels() }) : Trainer.create(config, dataset!, imported?.weights, { kernels: this.#kernels() });
     } catch (error) {
       lock?.release();
       throw error;
@@ -137,7 +137,7 @@ export class RunOpener {
       // So is a CSV run's table, with the statistics it was standardised with.
       const dataset = text ? null : await this.#buildDataset(config, captured.csv);
       const moved = await this.#place(config, dataset);
-      const trainer = text ? await TextTrainer.restore(config, text, captured) : await Trainer.restore(config, dataset!, captured, { kernels: this.#kernels() });
+      const trainer = text ? await TextTrainer.restore(config, text, captured, { kernels: this.#kernels() }) : await Trainer.restore(config, dataset!, captured, { kernels: this.#kernels() });
       const now = tf.getBackend() as BackendName;
       if (now && now !== backend) {
         this.#host.post({

@@ -91,6 +91,37 @@ export function captureAdamWState(state: AdamWState, table: readonly TextParamSp
   ];
 }
 
+/** AdamW's state as plain values, for a path that keeps it outside tfjs (the fused GPT step). */
+export interface AdamWValues {
+  step: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
+/** The captured state's values, each checked against the parameter table first. */
+export async function readAdamWValues(table: readonly TextParamSpec[], tensors: readonly NamedTensor[]): Promise<AdamWValues> {
+  const byName = new Map(tensors.map((t) => [t.name, t.tensor]));
+  const take = (name: string, shape: number[]) => {
+    const tensor = byName.get(name);
+    if (!tensor) throw new Error(`The checkpoint has no ${name}, so the optimizer cannot resume exactly; start a new run.`);
+    if (!tf.util.arraysEqual(tensor.shape, shape)) {
+      throw new Error(`The checkpoint's ${name} has shape [${tensor.shape}], but the model needs [${shape}].`);
+    }
+    return tensor;
+  };
+  const mSources = table.map((p) => take(adamWNames.m(p.name), p.shape));
+  const vSources = table.map((p) => take(adamWNames.v(p.name), p.shape));
+  const read = (t: tf.Tensor) => t.data().then((d) => Float32Array.from(d));
+  const [m, v, step] = await Promise.all([Promise.all(mSources.map(read)), Promise.all(vSources.map(read)), take(adamWNames.step, []).data()]);
+  return { step: step[0], m, v };
+}
+
+/** A state of variables holding `values`. */
+export function adamWStateFromValues(table: readonly TextParamSpec[], values: AdamWValues): AdamWState {
+  const variables = (parts: Float32Array[]) => table.map((p, i) => tf.tidy(() => tf.variable(tf.tensor(parts[i], p.shape, 'float32'), false)));
+  return { step: values.step, m: variables(values.m), v: variables(values.v) };
+}
+
 /**
  * A new state holding copies of the captured tensors (which stay the caller's). Reading the
  * step is the only download, hence async; moments are copied on the device.
