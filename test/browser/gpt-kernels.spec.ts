@@ -13,6 +13,14 @@ test('one fused GPT step has the gradients and AdamW moments of tfjs ops', async
   expect(Math.abs(result.loss.fused - result.loss.tfjs) / result.loss.tfjs).toBeLessThan(1e-5);
 });
 
+test('the fused forward passes (held-out loss, next-character logits, attention) match tfjs ops', async ({ page }) => {
+  test.setTimeout(120_000);
+  const result = await page.evaluate(() => window.lib.gptKernelChecks.compareForward());
+  expect(result.loss).toBeLessThan(1e-5);
+  expect(result.lastLogits).toBeLessThan(1e-5);
+  expect(result.attention).toBeLessThan(1e-5);
+});
+
 test('200 fused GPT steps follow tfjs ops on the CPU', async ({ page }) => {
   test.setTimeout(300_000);
   const result = await page.evaluate(() => window.lib.gptKernelChecks.compareTrainerWithTfjsOps(200));

@@ -14,6 +14,13 @@ describe('fused GPT kernels in Firefox', () => {
     expect(Math.abs(result.loss.fused - result.loss.tfjs) / result.loss.tfjs).toBeLessThan(1e-5);
   });
 
+  test('the fused forward passes (held-out loss, next-character logits, attention) match tfjs ops', async () => {
+    const result = await harness.page.evaluate(() => window.lib.gptKernelChecks.compareForward());
+    expect(result.loss).toBeLessThan(1e-5);
+    expect(result.lastLogits).toBeLessThan(1e-5);
+    expect(result.attention).toBeLessThan(1e-5);
+  });
+
   test('200 fused GPT steps follow tfjs ops on the CPU', async () => {
     const result = await harness.page.evaluate(() => window.lib.gptKernelChecks.compareTrainerWithTfjsOps(200));
     expect(result.kernelPath).toBe('fused');

@@ -9,6 +9,7 @@ import { webgpuDevice } from '../../src/lib/models/mlp-kernels/kernel-path.ts';
 import { applyAdamW, createAdamWState, DEFAULT_ADAMW, disposeAdamWState } from '../../src/lib/text/model/adamw.ts';
 import { clipByGlobalNorm } from '../../src/lib/text/model/clip.ts';
 import { crossEntropyLoss, gptForward } from '../../src/lib/text/model/gpt-forward.ts';
+import { attentionMaps, tfjsLastLogits } from '../../src/lib/text/model/sample.ts';
 import { initialTextValues, textParamSpecs, type GptSpec } from '../../src/lib/text/model/gpt-spec.ts';
 import { GptFusedStep } from '../../src/lib/text/model/gpt-kernels/gpt-fused-step.ts';
 import { gptLayout } from '../../src/lib/text/model/gpt-kernels/gpt-layout.ts';
@@ -120,6 +121,54 @@ export async function compareOneStep(options: { dropout?: number; gradClip?: num
   } finally {
     tf.dispose([...params, inputsT, targetsT]);
     disposeAdamWState(optimizer);
+    await useBackend('webgpu');
+  }
+}
+
+export interface ForwardComparison {
+  /** Held-out style loss of full windows, fused vs tfjs ops on the CPU, relative. */
+  loss: number;
+  /** Logits after the last token of windows shorter than the context (sampling, greedy answers). */
+  lastLogits: number;
+  /** Every layer's attention probabilities for one short window. */
+  attention: number;
+}
+
+/** The fused forward passes (evaluation, sampling, answers, the attention picture) against tfjs ops on the CPU, same params. */
+export async function compareForward(): Promise<ForwardComparison> {
+  const spec = CHECK_SPEC;
+  const table = textParamSpecs(spec);
+  const values = perturbedValues(spec, 6);
+  const layout = gptLayout(spec, CHECK_BATCH);
+  const { inputs, targets } = tokensOf(spec, layout.rows, 10);
+  const windows = [[1, 2, 3, 4, 5], [5, 4, 3, 2, 1], [0, 12, 6, 6, 7]];
+  const window = [3, 1, 4, 1, 5, 9];
+  await useBackend('webgpu');
+  const fused = new GptFusedStep(webgpuDevice(), layout);
+  let fusedLoss: number, fusedLogits: Float32Array, fusedMaps: number[][][][];
+  try {
+    fused.writeState(pack(values));
+    fusedLoss = await fused.forward(CHECK_BATCH, true).loss(inputs, targets);
+    fusedLogits = await fused.forward(windows.length, false).lastLogits(windows);
+    fusedMaps = await fused.forward(1, false).attention(window);
+  } finally {
+    fused.dispose();
+  }
+  await useBackend('cpu');
+  const params = table.map((p, i) => tf.tensor(values[i], p.shape));
+  try {
+    const lossTensor = tf.tidy(() => crossEntropyLoss(gptForward(spec, params, tf.tensor2d(inputs, [CHECK_BATCH, spec.context], 'int32')), tf.tensor2d(targets, [CHECK_BATCH, spec.context], 'int32')));
+    const loss = (await lossTensor.data())[0];
+    lossTensor.dispose();
+    const logits = await tfjsLastLogits(spec, params)(windows);
+    const maps = await attentionMaps(spec, params, window);
+    return {
+      loss: Math.abs(fusedLoss - loss) / loss,
+      lastLogits: relativeDifference(fusedLogits, logits),
+      attention: relativeDifference(fusedMaps.flat(3), maps.flat(3)),
+    };
+  } finally {
+    tf.dispose(params);
     await useBackend('webgpu');
   }
 }

@@ -11,13 +11,13 @@ import { adamWNames, adamWStateFromValues, applyAdamW, captureAdamWState, create
 import { clipByGlobalNorm } from './model/clip.ts';
 import { crossEntropyLoss, textForward } from './model/gpt-forward.ts';
 import { initialTextValues, textParamCount, textParamSpecs, type TextModelSpec, type TextParamSpec } from './model/gpt-spec.ts';
-import { attentionMaps, sampleTokens } from './model/sample.ts';
+import { attentionMaps, sampleTokensWith, tfjsLastLogits, type LastLogits } from './model/sample.ts';
 import { textDropoutSeed } from './model/train-step.ts';
 import { GptFusedStep } from './model/gpt-kernels/gpt-fused-step.ts';
 import { gptLayout } from './model/gpt-kernels/gpt-layout.ts';
 import { chooseTextKernelPath } from './model/gpt-kernels/text-kernel-path.ts';
 import { webgpuDevice, type KernelChoice } from '../models/mlp-kernels/kernel-path.ts';
-import { answerToyExamples, type ToyAnswer } from './toy-exact-match.ts';
+import { answerToyExamplesWith, type ToyAnswer } from './toy-exact-match.ts';
 
 /** Held-out windows scored at every evaluation: the same tokens every time, so the curve is comparable. */
 const HELD_OUT_WINDOWS = 64;
@@ -270,16 +270,11 @@ export class TextTrainer implements TrainerLike {
 
   /** Held-out loss in nats; for toy tasks also exact match on held-out questions, answered greedily. */
   async evaluate(): Promise<{ evaluation: Evaluation }> {
-    const lossTensor = tf.tidy(() => {
-      const { inputs, targets } = this.#heldOutTensors(this.#heldOut.batch);
-      return crossEntropyLoss(textForward(this.spec, this.params, inputs), targets);
-    });
-    const testLoss = (await lossTensor.data())[0];
-    lossTensor.dispose();
+    const testLoss = await this.#heldOutLoss();
     const evaluation: Evaluation = { step: this.#progress.step, testLoss };
     const examples = this.source.dataset.examples.slice(0, TOY_EVAL_EXAMPLES);
     if (examples.length > 0) {
-      this.toyAnswers = await answerToyExamples(this.spec, this.params, this.source.dataset.vocab, examples);
+      this.toyAnswers = await answerToyExamplesWith(this.spec, this.#lastLogits(), this.source.dataset.vocab, examples);
       evaluation.testAccuracy = this.toyAnswers.filter((a) => a.correct).length / this.toyAnswers.length;
     }
     const evaluations = this.#progress.evaluations;
@@ -293,11 +288,11 @@ export class TextTrainer implements TrainerLike {
     const { vocab } = this.source.dataset;
     const { ids, skipped } = vocab.encodePrompt(prompt);
     const start = ids.length > 0 ? Array.from(ids) : [Math.max(0, vocab.idOf('\n'))];
-    const tokens = await sampleTokens(this.spec, this.params, { prompt: start, length, temperature, seed: sampleSeedAt(this.#config.seed, this.step) });
+    const tokens = await sampleTokensWith(this.spec, this.#lastLogits(), { prompt: start, length, temperature, seed: sampleSeedAt(this.#config.seed, this.step) });
     const sample: TextSample = { step: this.step, prompt, text: vocab.decode(tokens), skipped };
     if (this.spec.kind === 'gpt') {
       const shown = [...start, ...tokens].slice(0, Math.min(ATTENTION_CHARS, this.spec.context));
-      sample.attention = { chars: shown.map((id) => vocab.chars[id]), maps: await attentionMaps(this.spec, this.params, shown) };
+      sample.attention = { chars: shown.map((id) => vocab.chars[id]), maps: this.#fused ? await this.#fused.forward(1, false).attention(shown) : await attentionMaps(this.spec, this.params, shown) };
     }
     return sample;
   }
@@ -337,6 +332,25 @@ export class TextTrainer implements TrainerLike {
       ...table.map((p, i) => ({ name: adamWNames.v(p.name), tensor: v[i] })),
       { name: adamWNames.step, tensor: tf.scalar(this.#fused.adamStep, 'int32') },
     ];
+  }
+
+  /** Mean cross-entropy (nats) of the held-out windows. */
+  async #heldOutLoss(): Promise<number> {
+    const { batch, context, inputs, targets } = this.#heldOut;
+    if (this.#fused) return this.#fused.forward(batch, true).loss(inputs.subarray(0, batch * context), targets.subarray(0, batch * context));
+    const lossTensor = tf.tidy(() => {
+      const held = this.#heldOutTensors(batch);
+      return crossEntropyLoss(textForward(this.spec, this.params, held.inputs), held.targets);
+    });
+    const testLoss = (await lossTensor.data())[0];
+    lossTensor.dispose();
+    return testLoss;
+  }
+
+  /** The model's next-character logits, on the fused forward pass where the run trains fused. */
+  #lastLogits(): LastLogits {
+    const fused = this.#fused;
+    return fused ? (windows) => fused.forward(windows.length, false).lastLogits(windows) : tfjsLastLogits(this.spec, this.params);
   }
 
   #dropParamViews(): void {

@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { CharVocab } from './data/char-vocab.ts';
 import { isExactMatch, type ToyExample } from './data/toy-tasks.ts';
-import { textForward } from './model/gpt-forward.ts';
+import { tfjsLastLogits, type LastLogits } from './model/sample.ts';
 import type { TextModelSpec } from './model/gpt-spec.ts';
 
 /** One held-out question with what the model answered. */
@@ -19,6 +19,21 @@ export interface ToyAnswer {
  * every question. Each prompt follows a newline, as in training.
  */
 export async function answerToyExamples(spec: TextModelSpec, params: readonly tf.Tensor[], vocab: CharVocab, examples: readonly ToyExample[]): Promise<ToyAnswer[]> {
+  return answerToyExamplesWith(spec, tfjsLastLogits(spec, params), vocab, examples);
+}
+
+/** The first index of the largest value in each row of [rows × width]: argMax's choice. */
+function argMaxRows(values: Float32Array, rows: number): number[] {
+  const width = values.length / rows;
+  return Array.from({ length: rows }, (_, r) => {
+    let best = 0;
+    for (let i = 1; i < width; i++) if (values[r * width + i] > values[r * width + best]) best = i;
+    return best;
+  });
+}
+
+/** answerToyExamples with any model's logits (the fused forward pass on WebGPU). */
+export async function answerToyExamplesWith(spec: TextModelSpec, lastLogits: LastLogits, vocab: CharVocab, examples: readonly ToyExample[]): Promise<ToyAnswer[]> {
   const context = spec.kind === 'gpt' ? spec.context : 1;
   const newline = vocab.idOf('\n');
   const groups = new Map<number, number[]>();
@@ -32,13 +47,7 @@ export async function answerToyExamples(spec: TextModelSpec, params: readonly tf
     const steps = Math.max(...members.map((i) => examples[i].answer.length)) + 1;
     for (let s = 0; s < steps; s++) {
       const window = rows.map((row) => row.slice(Math.max(0, row.length - context)));
-      const width = window[0].length;
-      const next = tf.tidy(() => {
-        const logits = textForward(spec, params, tf.tensor2d(window.flat(), [window.length, width], 'int32'));
-        return logits.slice([0, width - 1, 0], [window.length, 1, spec.vocabSize]).reshape([window.length, spec.vocabSize]).argMax(-1);
-      });
-      const ids = await next.data();
-      next.dispose();
+      const ids = argMaxRows(await lastLogits(window), window.length);
       rows.forEach((row, r) => row.push(ids[r]));
     }
     members.forEach((i, r) => (outputs[i] = vocab.decode(rows[r].slice(1 + [...examples[i].prompt].length))));

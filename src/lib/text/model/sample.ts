@@ -49,7 +49,29 @@ export function pickToken(logits: ArrayLike<number>, temperature: number, rng: R
 /** Sampling yields to the event loop after this much work. */
 const SAMPLE_SLICE_MS = 10;
 
+/** The logits after the last token of each window (all of one length), [windows × vocab]: a model, however it runs. */
+export type LastLogits = (windows: number[][]) => Promise<Float32Array>;
+
+/** LastLogits from TensorFlow.js ops on `params`. */
+export function tfjsLastLogits(spec: TextModelSpec, params: readonly tf.Tensor[]): LastLogits {
+  return async (windows) => {
+    const width = windows[0].length;
+    const last = tf.tidy(() => {
+      const logits = textForward(spec, params, tf.tensor2d(windows.flat(), [windows.length, width], 'int32'));
+      return logits.slice([0, width - 1, 0], [windows.length, 1, spec.vocabSize]).reshape([windows.length, spec.vocabSize]);
+    });
+    const values = (await last.data()) as Float32Array;
+    last.dispose();
+    return values;
+  };
+}
+
 export async function sampleTokens(spec: TextModelSpec, params: readonly tf.Tensor[], options: SampleOptions): Promise<number[]> {
+  return sampleTokensWith(spec, tfjsLastLogits(spec, params), options);
+}
+
+/** sampleTokens with any model's logits (the fused forward pass on WebGPU). */
+export async function sampleTokensWith(spec: TextModelSpec, lastLogits: LastLogits, options: SampleOptions): Promise<number[]> {
   if (options.prompt.length === 0) throw new Error('Sampling needs a prompt of at least one token, for example the newline that starts a name.');
   const rng = Rng.seeded(options.seed, 'sample');
   const tokens = [...options.prompt];
@@ -61,13 +83,7 @@ export async function sampleTokens(spec: TextModelSpec, params: readonly tf.Tens
       await new Promise((resolve) => setTimeout(resolve, 0));
       sliceStarted = performance.now();
     }
-    const window = windowOf(spec, tokens);
-    const last = tf.tidy(() => {
-      const logits = textForward(spec, params, tf.tensor2d(window, [1, window.length], 'int32'));
-      return logits.slice([0, window.length - 1, 0], [1, 1, spec.vocabSize]).reshape([spec.vocabSize]);
-    });
-    const values = await last.data();
-    last.dispose();
+    const values = await lastLogits([windowOf(spec, tokens)]);
     tokens.push(pickToken(values, options.temperature, rng));
   }
   return tokens.slice(options.prompt.length);

@@ -11,6 +11,8 @@ import { DEFAULT_ADAMW } from '../adamw.ts';
 import { gptLayoutBytes, type GptLayout } from './gpt-layout.ts';
 import { gptStepProgram, type GptProgram } from './gpt-step-wgsl.ts';
 import { workgroupsFor } from './gpt-wgsl-ops.ts';
+import { GptFusedForward } from './gpt-fused-forward.ts';
+import { createCountedBuffer, destroyCountedBuffer, liveGptBuffers } from './gpu-buffers.ts';
 
 /** Dynamic uniform offsets must be multiples of this (WebGPU's default minimum). */
 const UNIFORM_STRIDE = 256;
@@ -33,8 +35,6 @@ export interface GptQueuedStep {
   /** Seed of the step's first dropout site; site i uses dropoutSeed + i, as gpt-forward.ts's tf.dropout calls do. */
   dropoutSeed: number;
 }
-
-let liveBuffers = 0;
 
 /** Multiply-adds of one training step: about three times the forward pass's matmuls. */
 export function gptStepWork(layout: GptLayout): number {
@@ -76,10 +76,12 @@ export class GptFusedStep {
   #readSlot = 0;
   #views: GPUBuffer[] = [];
   #inFlight: Promise<void>[] = [];
+  /** Forward passes on these params, by batch size and whether they score a loss. */
+  #forwards = new Map<string, GptFusedForward>();
 
   /** GPU buffers alive across all instances, for leak tests. */
   static get liveBufferCount(): number {
-    return liveBuffers;
+    return liveGptBuffers();
   }
 
   /** Compilation starts now and finishes in the background (see ready()). */
@@ -259,8 +261,28 @@ export class GptFusedStep {
     return this.#views.map((buffer, i) => tf.tensor({ buffer }, params[i].shape, 'float32'));
   }
 
+  /**
+   * A forward pass without dropout on the current params, for `batch` windows (for logits
+   * rounded up to a power of two, so sampling and answering compile a few passes). Queued
+   * steps are sent first, so it sees their updates.
+   */
+  forward(batch: number, loss: boolean): GptFusedForward {
+    this.flush();
+    // A loss averages over every window, so it runs at its exact size.
+    const size = loss ? batch : 2 ** Math.ceil(Math.log2(Math.max(1, batch)));
+    const key = `${size}:${loss}`;
+    let pass = this.#forwards.get(key);
+    if (!pass) {
+      pass = new GptFusedForward(this.#device, this.layout.spec, size, loss, this.#buffers.state, this.#bindGroupLayout);
+      this.#forwards.set(key, pass);
+    }
+    return pass;
+  }
+
   dispose(): void {
     for (const b of [...Object.values(this.#buffers), this.#masks, ...this.#views]) this.#destroy(b);
+    for (const pass of this.#forwards.values()) pass.dispose();
+    this.#forwards.clear();
     this.#views = [];
   }
 
@@ -307,12 +329,10 @@ export class GptFusedStep {
   }
 
   #buffer(size: number, usage: GPUBufferUsageFlags): GPUBuffer {
-    liveBuffers += 1;
-    return this.#device.createBuffer({ size: Math.max(4, Math.ceil(size / 4) * 4), usage });
+    return createCountedBuffer(this.#device, size, usage);
   }
 
   #destroy(buffer: GPUBuffer): void {
-    liveBuffers -= 1;
-    buffer.destroy();
+    destroyCountedBuffer(buffer);
   }
 }

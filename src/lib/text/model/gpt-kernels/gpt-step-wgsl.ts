@@ -21,6 +21,7 @@ import {
   layerNormForward,
   layerNormParamGrads,
   matmul,
+  meanLoss,
   normParts,
   type OpEntry,
 } from './gpt-wgsl-ops.ts';
@@ -42,7 +43,7 @@ export function decayRanges(layout: GptLayout): [number, number][] {
   return ranges;
 }
 
-/** The forward pass up to each row's loss and the logits' gradient. */
+/** The forward pass up to the logits. */
 function forwardEntries(L: GptLayout): OpEntry[] {
   const { rows: N, T, C, F, V, masks } = L;
   const p = (l: number, name: string) => L.at(`transformer.h.${l}.${name}`);
@@ -85,7 +86,6 @@ function forwardEntries(L: GptLayout): OpEntry[] {
   entries.push(
     layerNormForward('lnf', { N, C, x: residual, gain: L.at('transformer.ln_f.weight'), bias: L.at('transformer.ln_f.bias'), out: L.lnf, mean: L.meanF, rstd: L.rstdF }),
     matmul({ name: 'logits', M: N, N: V, K: C, a: { buf: 'acts', off: L.lnf, rs: C, cs: 1 }, b: { buf: 'state', off: wte, rs: 1, cs: C }, out: { buf: 'acts', off: L.logits }, epilogue: { kind: 'store' } }),
-    crossEntropy('crossEntropy', { N, V, logits: L.logits, rowLoss: L.rowLoss }),
   );
   return entries;
 }
@@ -166,10 +166,27 @@ export function gptStepProgram(layout: GptLayout): GptProgram {
   const P = layout.paramCount;
   const entries = [
     ...forwardEntries(layout),
+    crossEntropy('crossEntropy', { N: layout.rows, V: layout.V, logits: layout.logits, rowLoss: layout.rowLoss }),
     ...backwardEntries(layout),
     normParts('normParts', { P, parts: NORM_PARTS, out: layout.normPartials }),
     finishStep('finish', { parts: NORM_PARTS, partials: layout.normPartials, factor: layout.clipFactor, N: layout.rows, rowLoss: layout.rowLoss }),
     adamW('adamW', { P, factor: layout.clipFactor, decayRanges: decayRanges(layout), ...DEFAULT_ADAMW }),
   ];
+  return { code: [header(layout.rows, layout.maskSizePerStep), ...entries.map((e) => e.code)].join('\n\n'), entries };
+}
+
+/**
+ * A forward pass without dropout for evaluation and sampling: the logits (left in `acts`,
+ * with every layer's attention probabilities), or with `loss` the mean cross-entropy against
+ * the targets into losses[0] (the logits are then overwritten by their gradient).
+ */
+export function gptForwardProgram(layout: GptLayout, loss: boolean): GptProgram {
+  const entries = forwardEntries(layout);
+  if (loss) {
+    entries.push(
+      crossEntropy('crossEntropy', { N: layout.rows, V: layout.V, logits: layout.logits, rowLoss: layout.rowLoss }),
+      meanLoss('meanLoss', { N: layout.rows, rowLoss: layout.rowLoss }),
+    );
+  }
   return { code: [header(layout.rows, layout.maskSizePerStep), ...entries.map((e) => e.code)].join('\n\n'), entries };
 }

@@ -471,6 +471,17 @@ export function finishStep(name: string, o: { parts: number; partials: number; f
   );
 }
 
+/** One invocation: the mean of the rows' losses into losses[0], rows in order. */
+export function meanLoss(name: string, o: { N: number; rowLoss: number }): OpEntry {
+  return entry(
+    name,
+    1,
+    `  var loss = 0.0;
+  for (var n: u32 = 0u; n < ${u(o.N)}; n = n + 1u) { loss = loss + acts[${u(o.rowLoss)} + n]; }
+  losses[0] = loss / ${f32(o.N)};`,
+  );
+}
+
 /**
  * AdamW on every parameter, as adamw.ts (PyTorch's order): decay the weight, move the moments,
  * step by stepSize · m / (√v / √(1 − β2ᵗ) + ε). Moments live at P and 2P in `state`.
