@@ -100,6 +100,27 @@ test('on WebGPU (fused kernels), a Text run resumed after closing the browser co
   expect(resumed).toEqual(straight);
 });
 
+test('a lost WebGPU device in the middle of a fused Text run falls back to the CPU and resumes from the last checkpoint', async ({ playground, page }) => {
+  test.setTimeout(300_000);
+  await playground.open('?debug');
+  await pickTinyText(playground);
+  await expect(playground.backend).toHaveText('webgpu');
+  await expect(page.getByTestId('kernel-path')).toHaveText('· fused kernels');
+  await playground.trainTo(8);
+  await playground.expectSaved(8, 'pause');
+  // Train on, and lose the device while the fused steps are running.
+  await playground.stopAtInput.fill('100000');
+  await playground.trainButton.click();
+  await expect.poll(async () => Number(await playground.stepReadout.textContent()), { timeout: 60_000 }).toBeGreaterThan(10);
+  await page.evaluate(() => (window as unknown as { playground: { simulateDeviceLoss(): void } }).playground.simulateDeviceLoss());
+  await expect(page.getByTestId('device-lost')).toContainText('The GPU device was lost');
+  await page.getByRole('button', { name: 'Resume on fallback backend' }).click();
+  await expect(playground.backend).toHaveText(/^(webgl|cpu)$/);
+  await expect(playground.backendReason).toContainText('device was lost');
+  await expect(playground.stepReadout).toHaveText('8');
+  await playground.trainTo(12);
+});
+
 test('pasted text trains, and is still there after a reload and Resume', async ({ playground, page }) => {
   await playground.open('?backend=cpu');
   await pickTinyText(playground, 'Your own text');
