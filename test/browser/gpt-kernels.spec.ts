@@ -48,3 +48,12 @@ test('tensors and GPU buffers stay flat over 500 fused GPT steps with evaluation
   expect(new Set(counts.tensors).size, JSON.stringify(counts)).toBe(1);
   expect(new Set(counts.gpuBuffers).size, JSON.stringify(counts)).toBe(1);
 });
+
+test('the bigram, and a transformer too large for the device, train on tfjs ops and say why', async ({ page }) => {
+  const bigram = await page.evaluate(() => window.lib.gptKernelChecks.textKernelPathFor({ model: 'bigram' }));
+  expect(bigram).toEqual({ kind: 'tfjs', reason: 'the bigram table has no fused kernels, only the transformer does' });
+  // 512 windows of 256 characters at width 256: gigabytes of activations.
+  const huge = await page.evaluate(() => window.lib.gptKernelChecks.textKernelPathFor({ batchSize: 512, context: 256, width: 256, heads: 8 }));
+  expect(huge.kind).toBe('tfjs');
+  expect(huge.reason).toMatch(/^this model and batch need a \d+ MB buffer, more than this GPU binds \(\d+ MB\); a smaller batch, context or width fits$/);
+});

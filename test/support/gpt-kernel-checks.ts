@@ -340,3 +340,13 @@ export async function textResourceCounts(rounds = 10, steps = 50): Promise<{ ten
     trainer.dispose();
   }
 }
+
+/** The path and reason a Text run of these settings gets on WebGPU with kernels=auto. */
+export async function textKernelPathFor(overrides: Partial<TrainConfig>): Promise<{ kind: string; reason?: string }> {
+  await useBackend('webgpu');
+  const config = checkConfig(overrides);
+  const trainer = TextTrainer.create(config, checkSource(config));
+  const path = trainer.kernelPath;
+  trainer.dispose();
+  return path.kind === 'fused' ? { kind: 'fused' } : { kind: 'tfjs', reason: path.reason };
+}
