@@ -19,6 +19,8 @@ import type { KernelChoice } from '../../src/lib/engine/backend-names.ts';
 import type { RunState } from '../../src/lib/engine/trainer-like.ts';
 import { buildTextDataset, DEFAULT_TEXT_DATA_CONFIG } from '../../src/lib/text/data/index.ts';
 import { TextTrainer, type TextRunSource } from '../../src/lib/text/text-trainer.ts';
+import { DatasetSource } from '../../src/lib/worker/dataset-source.ts';
+import { MNIST_ASSET_PATH } from '../../src/lib/datasets/mnist.ts';
 
 async function useBackend(name: 'webgpu' | 'cpu'): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`The ${name} backend did not initialise; the test browser needs --enable-unsafe-webgpu.`);
@@ -349,4 +351,36 @@ export async function textKernelPathFor(overrides: Partial<TrainConfig>): Promis
   const path = trainer.kernelPath;
   trainer.dispose();
   return path.kind === 'fused' ? { kind: 'fused' } : { kind: 'tfjs', reason: path.reason };
+}
+
+/**
+ * The README's WebGPU reference (test/browser/text-reference-webgpu.spec.ts, manual): the
+ * default Text model on the city names for `steps` steps as the app trains it, logging the
+ * held-out bits per character, the time and a sample every 200 steps. Returns the last bits.
+ */
+export async function trainDefaultTextModel(steps: number): Promise<number> {
+  await useBackend('webgpu');
+  const config = defaultConfig('text');
+  // The app's own loader: the city names from our origin, beside the digits asset.
+  const source = new DatasetSource();
+  source.mnistUrl = new URL(`/${MNIST_ASSET_PATH}`, location.origin).href;
+  const trainer = TextTrainer.create(config, await source.buildText(config));
+  const started = performance.now();
+  let bits = NaN;
+  try {
+    await trainer.warmUp();
+    console.log(`path ${trainer.kernelPath.kind}, compiled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    while (trainer.step < steps) {
+      await trainText(trainer, Math.min(100, steps - trainer.step));
+      if (trainer.step % 200 !== 0 && trainer.step < steps) continue;
+      const { evaluation } = await trainer.evaluate();
+      bits = evaluation.testLoss / Math.LN2;
+      const sample = await trainer.sample('\n', 0.8, 60);
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`step ${trainer.step}: held-out ${bits.toFixed(3)} bits/char, ${seconds.toFixed(0)} s; sample: ${JSON.stringify(sample.text)}`);
+    }
+  } finally {
+    trainer.dispose();
+  }
+  return bits;
 }

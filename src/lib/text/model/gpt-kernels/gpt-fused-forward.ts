@@ -6,7 +6,7 @@
 import type { GptSpec } from '../gpt-spec.ts';
 import { gptLayout, type GptLayout } from './gpt-layout.ts';
 import { gptForwardProgram, type GptProgram } from './gpt-step-wgsl.ts';
-import { workgroupsFor } from './gpt-wgsl-ops.ts';
+import { workgroupsFor } from './gpt-wgsl-common.ts';
 import { createCountedBuffer, destroyCountedBuffer, readRegions } from './gpu-buffers.ts';
 
 export class GptFusedForward {

@@ -10,7 +10,7 @@ import { LOSS_RING } from '../../../models/mlp-kernels/fused-step.ts';
 import { DEFAULT_ADAMW } from '../adamw.ts';
 import { gptLayoutBytes, type GptLayout } from './gpt-layout.ts';
 import { gptStepProgram, type GptProgram } from './gpt-step-wgsl.ts';
-import { workgroupsFor } from './gpt-wgsl-ops.ts';
+import { workgroupsFor } from './gpt-wgsl-common.ts';
 import { GptFusedForward } from './gpt-fused-forward.ts';
 import { createCountedBuffer, destroyCountedBuffer, liveGptBuffers } from './gpu-buffers.ts';
 

@@ -7,23 +7,20 @@
 import { DEFAULT_ADAMW } from '../adamw.ts';
 import type { GptLayout } from './gpt-layout.ts';
 import { NORM_PARTS } from './gpt-layout.ts';
+import { attentionBackwardKeys, attentionBackwardQueries, attentionForward } from './gpt-wgsl-attention.ts';
+import { header, type OpEntry } from './gpt-wgsl-common.ts';
+import { matmul } from './gpt-wgsl-matmul.ts';
 import {
   adamW,
-  attentionBackwardKeys,
-  attentionBackwardQueries,
-  attentionForward,
   crossEntropy,
   embedForward,
   embeddingBackward,
   finishStep,
-  header,
   layerNormBackward,
   layerNormForward,
   layerNormParamGrads,
-  matmul,
   meanLoss,
   normParts,
-  type OpEntry,
 } from './gpt-wgsl-ops.ts';
 
 export interface GptProgram {
