@@ -8,12 +8,17 @@ import {
   buildTextDataset,
   CharVocab,
   DEFAULT_TEXT_DATA_CONFIG,
+  evaluationWindows,
   heldOutWindows,
+  heldOutWindowsAt,
   NAME_LISTS,
   nameListAssetPath,
   natsToBitsPerChar,
   parseNameList,
   sampleWindows,
+  sampleWindowsAt,
+  TOY_TASKS,
+  trainingWindows,
   VocabularyError,
   type NameListName,
   type TextDataConfig,
@@ -199,6 +204,68 @@ describe('sampleWindows', () => {
     expect(windows.inputs[16]).toBe(16);
     expect(windows.targets[windows.targets.length - 1]).toBe(31 * 16);
     expect(heldOutWindows(stream, 16, 3).batch).toBe(3);
+  });
+});
+
+describe('toy task windows', () => {
+  const toy = (task: TextDataConfig['textDataset'], seed = 1) => buildTextDataset(config({ textDataset: task, seed, taskExamples: 300, taskTestExamples: 40 }));
+  const rows = (windows: { batch: number; context: number; inputs: Int32Array }, decode: (ids: Int32Array) => string) =>
+    Array.from({ length: windows.batch }, (_, row) => decode(windows.inputs.subarray(row * windows.context, (row + 1) * windows.context)));
+
+  it.each(TOY_TASKS)('start every %s window at the newline before an example, as exact match asks its questions', (task) => {
+    const dataset = toy(task);
+    const lines = new Set(dataset.trainText.split('\n').slice(0, -1));
+    const windows = trainingWindows(dataset, 24, 64, Rng.seeded(2, 'batches'));
+    for (const text of rows(windows, (ids) => dataset.vocab.decode(ids))) {
+      expect(text[0]).toBe('\n');
+      const line = text.slice(1).split('\n')[0];
+      // A window of 24 holds every whole example of these settings (at most 19 characters with its newline).
+      expect(text.slice(1).includes('\n'), text).toBe(true);
+      expect(lines.has(line), `${JSON.stringify(line)} should be a training example`).toBe(true);
+    }
+    const heldOut = evaluationWindows(dataset, 24, 64);
+    // Of 40 questions the first has no newline before it, and the last leaves no room for 24 more tokens.
+    expect(heldOut.batch).toBeGreaterThanOrEqual(37);
+    const heldOutLines = dataset.examples.map((e) => e.prompt + e.answer);
+    rows(heldOut, (ids) => dataset.vocab.decode(ids)).forEach((text, row) => expect(text.slice(0, 1 + heldOutLines[row + 1].length)).toBe(`\n${heldOutLines[row + 1]}`));
+  });
+
+  it('still cuts names and custom text at any position', () => {
+    const text = 'the quick brown fox jumps over the lazy dog.\n'.repeat(40);
+    const dataset = buildTextDataset(config({ textDataset: 'custom' }), { customText: text });
+    expect(dataset.windowStarts).toBeNull();
+    const firsts = rows(trainingWindows(dataset, 16, 64, Rng.seeded(2, 'batches')), (ids) => dataset.vocab.decode(ids)[0]);
+    expect(new Set(firsts).size).toBeGreaterThan(5);
+  });
+
+  it('is seeded, draws one number per window, and resumes from a saved RNG state with the same next batch', () => {
+    const dataset = toy('reverse');
+    const draw = (rng: Rng) => trainingWindows(dataset, 24, 8, rng).inputs;
+    expect(draw(Rng.seeded(5, 'batches'))).toEqual(draw(Rng.seeded(5, 'batches')));
+    expect(draw(Rng.seeded(6, 'batches'))).not.toEqual(draw(Rng.seeded(5, 'batches')));
+
+    const rng = Rng.seeded(5, 'batches');
+    const counted = Rng.seeded(5, 'batches');
+    draw(rng);
+    for (let i = 0; i < 8; i++) counted.next();
+    expect(rng.state).toEqual(counted.state);
+
+    const uninterrupted = Rng.seeded(5, 'batches');
+    for (let k = 0; k < 7; k++) draw(uninterrupted);
+    const saved = JSON.parse(JSON.stringify(uninterrupted.state));
+    const expected = draw(uninterrupted);
+    expect(draw(Rng.fromState(saved))).toEqual(expected);
+  });
+
+  it('uses every start that leaves room for a window, and explains when none does', () => {
+    const stream = Int32Array.from({ length: 20 }, (_, i) => i);
+    const starts = Int32Array.from([0, 5, 10, 15]);
+    const rng = Rng.seeded(1);
+    const used = new Set(Array.from({ length: 200 }, () => sampleWindowsAt(stream, starts, 4, 1, rng).inputs[0]));
+    expect(used).toEqual(new Set([0, 5, 10, 15]));
+    expect(new Set(Array.from({ length: 200 }, () => sampleWindowsAt(stream, starts, 5, 1, rng).inputs[0]))).toEqual(new Set([0, 5, 10]));
+    expect(heldOutWindowsAt(stream, starts, 5, 10).batch).toBe(3);
+    expect(() => sampleWindowsAt(stream, Int32Array.from([16]), 5, 1, rng)).toThrow('The training text has no line with 6 tokens after its start; use more examples or a shorter context.');
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The README's reference numbers for the Text demo, on the CPU backend (Node):
  *   - reverse: steps until greedy answers to all 200 held-out questions (prompts of 8
- *     letters) are at least 99% exact, evaluating every TEXT_REFERENCE_EVERY steps;
+ *     letters) are at least 99% exact, evaluating every TEXT_REFERENCE_EVERY steps (25);
  *   - cities: held-out bits per character of the city names after TEXT_REFERENCE_STEPS steps,
  *     with a few greedy and sampled names to show what the model writes by then.
  * Both use the Text demo's default settings (defaultConfig('text')) unless TEXT_CONFIG overrides
@@ -10,7 +10,8 @@
  *   TEXT_REFERENCE=1 npx vitest run test/unit/text-reference.bench-manual.test.ts
  *
  * TEXT_REFERENCE=reverse or =cities runs one of them. TEXT_CONFIG='{"width":32}' overrides
- * fields of the default text config. Progress is printed per evaluation.
+ * fields of the default text config. Progress is printed per evaluation; cities evaluates every
+ * 5 × TEXT_REFERENCE_EVERY steps (100 unless set).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,11 +26,14 @@ import { answerToyExamples } from '../../src/lib/text/toy-exact-match.ts';
 const root = new URL('../../', import.meta.url);
 const requested = process.env.TEXT_REFERENCE ?? '';
 const overrides: object = JSON.parse(process.env.TEXT_CONFIG ?? '{}');
-const EVAL_EVERY = Number(process.env.TEXT_REFERENCE_EVERY ?? 100);
+const EVAL_EVERY = process.env.TEXT_REFERENCE_EVERY === undefined ? undefined : Number(process.env.TEXT_REFERENCE_EVERY);
+/** The reverse task is learned in a few hundred steps, so it is checked often enough to say when. */
+const REVERSE_EVAL_EVERY = EVAL_EVERY ?? 25;
+const CITY_EVAL_EVERY = 5 * (EVAL_EVERY ?? 100);
 /** Steps of the cities run: about what a laptop GPU trains in a few minutes. */
 const CITY_STEPS = Number(process.env.TEXT_REFERENCE_STEPS ?? 2000);
 /** A generous cap, so a regression shows up as a failure instead of a run that never ends. */
-const REVERSE_MAX_STEPS = Number(process.env.TEXT_REFERENCE_MAX_STEPS ?? 6000);
+const REVERSE_MAX_STEPS = Number(process.env.TEXT_REFERENCE_MAX_STEPS ?? 3000);
 const REVERSE_TARGET = 0.99;
 
 /** The Text demo's settings for `dataset`, as the worker builds its data (DatasetSource.buildText). */
@@ -64,7 +68,7 @@ describe.skipIf(requested === '')('text reference (CPU backend)', () => {
       let reachedAt = 0;
       try {
         while (trainer.step < REVERSE_MAX_STEPS && reachedAt === 0) {
-          await trainSteps(trainer, EVAL_EVERY);
+          await trainSteps(trainer, REVERSE_EVAL_EVERY);
           const answers = await answerToyExamples(trainer.spec, trainer.params, trainer.source.dataset.vocab, examples);
           const exact = answers.filter((a) => a.correct).length / answers.length;
           const { evaluation } = await trainer.evaluate();
@@ -94,7 +98,7 @@ describe.skipIf(requested === '')('text reference (CPU backend)', () => {
         console.log(`cities step 0: held-out ${bits(first.evaluation.testLoss).toFixed(3)} bits/char`);
         let heldOut = Infinity;
         while (trainer.step < CITY_STEPS) {
-          await trainSteps(trainer, Math.min(EVAL_EVERY * 5, CITY_STEPS - trainer.step));
+          await trainSteps(trainer, Math.min(CITY_EVAL_EVERY, CITY_STEPS - trainer.step));
           const { evaluation } = await trainer.evaluate();
           heldOut = bits(evaluation.testLoss);
           const train = bits(trainer.lossHistory.slice(-50).reduce((a, b) => a + b, 0) / 50);

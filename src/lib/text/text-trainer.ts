@@ -5,8 +5,8 @@ import type { NamedTensor } from '../engine/optimizers.ts';
 import { learningRateAt } from '../engine/schedules.ts';
 import type { Evaluation, KernelPath, TrainerProgress } from '../engine/trainer.ts';
 import type { RunState, TextRunIdentity, TrainerLike } from '../engine/trainer-like.ts';
-import { heldOutWindows, sampleWindows, type TokenWindows } from './data/windows.ts';
-import type { TextDataset } from './data/text-datasets.ts';
+import type { TokenWindows } from './data/windows.ts';
+import { evaluationWindows, trainingWindows, type TextDataset } from './data/text-datasets.ts';
 import { adamWNames, adamWStateFromValues, applyAdamW, captureAdamWState, createAdamWState, DEFAULT_ADAMW, disposeAdamWState, readAdamWValues, type AdamWState, type AdamWValues } from './model/adamw.ts';
 import { clipByGlobalNorm } from './model/clip.ts';
 import { crossEntropyLoss, textForward } from './model/gpt-forward.ts';
@@ -107,7 +107,7 @@ export class TextTrainer implements TrainerLike {
       this.#params = this.paramTable.map((p, i) => tf.tidy(() => tf.variable(tf.tensor(initial[i], p.shape, 'float32'), true)));
       this.#optimizer = optimizer ? adamWStateFromValues(this.paramTable, optimizer) : createAdamWState(this.paramTable);
     }
-    this.#heldOut = heldOutWindows(source.dataset.heldOutTokens, config.context, HELD_OUT_WINDOWS);
+    this.#heldOut = evaluationWindows(source.dataset, config.context, HELD_OUT_WINDOWS);
     this.#progress = { step: 0, epoch: 0, cursor: 0, epochRngState: Rng.seeded(config.seed, 'text-windows').state, evaluations: [] };
   }
 
@@ -196,7 +196,7 @@ export class TextTrainer implements TrainerLike {
     const progress = this.#progress;
     const { batchSize, context, seed, gradClip, weightDecay } = this.#config;
     const rng = Rng.fromState(progress.epochRngState);
-    const windows = sampleWindows(this.source.dataset.trainTokens, context, batchSize, rng);
+    const windows = trainingWindows(this.source.dataset, context, batchSize, rng);
     const learningRate = learningRateAt(progress.step, this.#config);
     const spec = this.#liveSpec();
     if (this.#fused) {

@@ -10,9 +10,11 @@ export { NAME_LIST_HEADER_PREFIX, NAME_LISTS, nameListAssetPath, parseNameList, 
 export {
   buildTextDataset,
   DEFAULT_TEXT_DATA_CONFIG,
+  evaluationWindows,
   TEXT_DATA_FIELDS,
   TEXT_DATASETS,
   textDatasetKind,
+  trainingWindows,
   type TextDataConfig,
   type TextDataset,
   type TextDatasetName,
@@ -31,4 +33,4 @@ export {
   type ToyTaskName,
   type ToyTaskOptions,
 } from './toy-tasks.ts';
-export { heldOutWindows, sampleWindows, type TokenWindows } from './windows.ts';
+export { heldOutWindows, heldOutWindowsAt, newlinePositions, sampleWindows, sampleWindowsAt, type TokenWindows } from './windows.ts';

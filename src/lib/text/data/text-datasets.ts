@@ -12,6 +12,7 @@ import {
   type ToyExample,
   type ToyTaskName,
 } from './toy-tasks.ts';
+import { heldOutWindows, heldOutWindowsAt, newlinePositions, sampleWindows, sampleWindowsAt, type TokenWindows } from './windows.ts';
 
 /** Every text a run can learn, by name; the order is the order a picker shows them in. */
 export const TEXT_DATASETS = [...NAME_LISTS, ...TOY_TASKS, 'custom'] as const;
@@ -84,6 +85,11 @@ export interface TextDataset {
   examples: ToyExample[];
   /** A hash (FNV-1a, hex) of the training and held-out text, so a resumed run can tell that its data changed, e.g. after a package update. */
   fingerprint: string;
+  /**
+   * Toy tasks only: where windows start, the newline before each example (see
+   * `sampleWindowsAt`); null for names and custom text, whose windows start anywhere.
+   */
+  windowStarts: { train: Int32Array; heldOut: Int32Array } | null;
 }
 
 function checkConfig(config: TextDataConfig): void {
@@ -110,15 +116,19 @@ function splitUnits(units: string[], config: TextDataConfig): { train: string[];
 }
 
 function fromSplit(name: TextDatasetName, trainText: string, heldOutText: string, examples: ToyExample[], vocab: CharVocab): TextDataset {
+  const trainTokens = vocab.encode(trainText);
+  const heldOutTokens = vocab.encode(heldOutText);
+  const newline = vocab.idOf('\n');
   return {
     name,
     vocab,
     trainText,
     heldOutText,
-    trainTokens: vocab.encode(trainText),
-    heldOutTokens: vocab.encode(heldOutText),
+    trainTokens,
+    heldOutTokens,
     examples,
     fingerprint: hashString(`${trainText}\u0000${heldOutText}`).toString(16).padStart(8, '0'),
+    windowStarts: examples.length > 0 ? { train: newlinePositions(trainTokens, newline), heldOut: newlinePositions(heldOutTokens, newline) } : null,
   };
 }
 
@@ -179,4 +189,19 @@ export function buildTextDataset(config: TextDataConfig, sources: TextSources = 
     case 'custom':
       return customDataset(config, sources);
   }
+}
+
+/**
+ * The next training batch: windows at random starts for names and custom text, at the start of
+ * a random example for the toy tasks. Either way each window draws one number from `rng`.
+ */
+export function trainingWindows(dataset: TextDataset, context: number, batch: number, rng: Rng): TokenWindows {
+  const starts = dataset.windowStarts?.train;
+  return starts ? sampleWindowsAt(dataset.trainTokens, starts, context, batch, rng) : sampleWindows(dataset.trainTokens, context, batch, rng);
+}
+
+/** The fixed held-out windows, cut the way `trainingWindows` cuts the training text. */
+export function evaluationWindows(dataset: TextDataset, context: number, maxWindows: number): TokenWindows {
+  const starts = dataset.windowStarts?.heldOut;
+  return starts ? heldOutWindowsAt(dataset.heldOutTokens, starts, context, maxWindows) : heldOutWindows(dataset.heldOutTokens, context, maxWindows);
 }

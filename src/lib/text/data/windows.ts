@@ -46,3 +46,42 @@ export function heldOutWindows(stream: Int32Array, context: number, maxWindows: 
   for (let row = 0; row < batch; row++) copyWindow(stream, row * context, context, row, windows);
   return windows;
 }
+
+/** Positions of every `newline` token: for a toy task, the end of one example and so the start of a window that reads the next. */
+export function newlinePositions(stream: Int32Array, newline: number): Int32Array {
+  const positions: number[] = [];
+  for (let i = 0; i < stream.length; i++) if (stream[i] === newline) positions.push(i);
+  return Int32Array.from(positions);
+}
+
+/** How many of the ascending `starts` leave room for a whole window before the stream ends. */
+function fittingStarts(stream: Int32Array, starts: Int32Array, context: number, what: string): number {
+  checkLength(stream, context, what);
+  let count = starts.length;
+  while (count > 0 && starts[count - 1] + context >= stream.length) count--;
+  if (count === 0) throw new RangeError(`The ${what} has no line with ${context + 1} tokens after its start; use more examples or a shorter context.`);
+  return count;
+}
+
+/**
+ * `batch` windows, each starting at one of `starts` chosen uniformly at random. For the toy
+ * tasks the starts are the newlines before the examples, so every window reads "\n", the
+ * prompt and the answer from position 0, just as exact match asks its questions: a small
+ * model with learned position embeddings then learns one reversal (or sum) at fixed
+ * positions, instead of one for every offset a random window could put the example at.
+ * Like `sampleWindows`, each window draws exactly one number from `rng`.
+ */
+export function sampleWindowsAt(stream: Int32Array, starts: Int32Array, context: number, batch: number, rng: Rng): TokenWindows {
+  const usable = fittingStarts(stream, starts, context, 'training text');
+  const windows: TokenWindows = { batch, context, inputs: new Int32Array(batch * context), targets: new Int32Array(batch * context) };
+  for (let row = 0; row < batch; row++) copyWindow(stream, starts[rng.int(usable)], context, row, windows);
+  return windows;
+}
+
+/** The held-out counterpart of `sampleWindowsAt`: one window at each of the first `maxWindows` starts that fit. */
+export function heldOutWindowsAt(stream: Int32Array, starts: Int32Array, context: number, maxWindows: number): TokenWindows {
+  const batch = Math.min(maxWindows, fittingStarts(stream, starts, context, 'held-out text'));
+  const windows: TokenWindows = { batch, context, inputs: new Int32Array(batch * context), targets: new Int32Array(batch * context) };
+  for (let row = 0; row < batch; row++) copyWindow(stream, starts[row], context, row, windows);
+  return windows;
+}
