@@ -93,6 +93,8 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
     //    evaluate the whole test set, which costs the CNN half a minute on SwiftShader), then
     //    size the runs from one more step
     await loop.train(1);
+    // A small MLP starts on a kernel that compiles sooner; time the one it moves to.
+    await trainer.fastestKernel();
     const stepMs = await loop.train(1);
     const steps = stepsPerRun(Math.round((options.targetRunMs ?? 1500) / stepMs), trainer.stepsPerEpoch, options);
 

@@ -43,6 +43,20 @@ for (const model of ['spiral', 'curve'] as const) {
   });
 }
 
+// A small MLP starts on its per-phase kernel and moves to the one-workgroup kernel once that
+// has compiled (FusedUpgrade); the move is invisible only if both compute the same bits.
+for (const model of ['spiral', 'curve'] as const) {
+  for (const optimizer of OPTIMIZERS) {
+    test(`the ${model} MLP's per-phase and one-workgroup kernels compute the same bits with ${optimizer}, dropout and L2`, async ({ page }) => {
+      test.setTimeout(120_000);
+      const result = await page.evaluate(([m, o]) => window.lib.mlpKernelChecks.phasesMatchSingle(m, o, 200), [model, optimizer] as const);
+      expect(result.modes).toEqual(['single', 'phases']);
+      expect(result.losses, '200 losses').toBe(true);
+      expect(result.state, 'params and optimizer slots').toBe(true);
+    });
+  }
+}
+
 test('tensors and GPU buffers stay flat over 500 fused steps', async ({ page }) => {
   test.setTimeout(300_000);
   const counts = await page.evaluate(() => window.lib.mlpKernelChecks.resourceCountsWhileTraining('spiral', 10, 50));
@@ -51,6 +65,7 @@ test('tensors and GPU buffers stay flat over 500 fused steps', async ({ page }) 
 });
 
 test('a Save or Pause waiting on the fused path ends the round within two submits of steps', async ({ page }) => {
+  test.setTimeout(120_000);
   const round = await page.evaluate(() => window.lib.mlpKernelChecks.interruptedFusedRound('spiral'));
   expect(round.steps, JSON.stringify(round)).toBeLessThanOrEqual(2 * round.maxChunk);
   expect(round.steps).toBeGreaterThan(0);

@@ -40,6 +40,15 @@ describe('fused MLP kernels in Firefox', () => {
     expect(result.cpuToFused, 'CPU checkpoint continued fused').toBeLessThan(1e-4);
   });
 
+  for (const optimizer of ['sgd', 'momentum', 'adam', 'rmsprop'] as const) {
+    test(`the spiral MLP's per-phase and one-workgroup kernels compute the same bits with ${optimizer}, dropout and L2`, async () => {
+      const result = await harness.page.evaluate((o) => window.lib.mlpKernelChecks.phasesMatchSingle('spiral', o, 200), optimizer);
+      expect(result.modes).toEqual(['single', 'phases']);
+      expect(result.losses).toBe(true);
+      expect(result.state).toBe(true);
+    });
+  }
+
   test('tensors and GPU buffers stay flat over 500 fused steps', async () => {
     const counts = await harness.page.evaluate(() => window.lib.mlpKernelChecks.resourceCountsWhileTraining('spiral', 10, 50));
     expect(new Set(counts.tensors.slice(1)).size, JSON.stringify(counts)).toBe(1);

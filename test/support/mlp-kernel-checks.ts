@@ -8,7 +8,10 @@ import { buildDataset } from '../../src/lib/datasets/registry.ts';
 import { decodeMnist } from '../../src/lib/datasets/mnist.ts';
 import type { Dataset } from '../../src/lib/datasets/types.ts';
 import { Trainer, type CapturedState, type TrainerOptions } from '../../src/lib/engine/trainer.ts';
-import { FusedStep, MAX_CHUNK } from '../../src/lib/models/mlp-kernels/fused-step.ts';
+import { FusedStep, MAX_CHUNK, mlpKernel } from '../../src/lib/models/mlp-kernels/fused-step.ts';
+import { mlpLayout } from '../../src/lib/models/mlp-kernels/mlp-layout.ts';
+import { targetRows, webgpuDevice } from '../../src/lib/models/mlp-kernels/kernel-path.ts';
+import { modelSpecFor } from '../../src/lib/models/spec.ts';
 import { ReadbackPacer } from '../../src/lib/engine/readback-pacer.ts';
 import { trainOneRound } from '../../src/lib/worker/training-loop.ts';
 
@@ -242,6 +245,8 @@ export async function subjectResourceCounts({ config, dataset }: CheckSubject, r
   const trainer = Trainer.create(config, dataset);
   const counts: ResourceCounts = { tensors: [], gpuBuffers: [] };
   try {
+    // A small MLP moves to its faster kernel once compiled; count from there.
+    await trainer.fastestKernel();
     for (let r = 0; r < rounds; r++) {
       await train(trainer, stepsPerRound);
       await trainer.evaluate();
@@ -280,6 +285,7 @@ export async function interruptedFusedRound(model: MlpModelName, mnistUrl = '/da
   const trainer = Trainer.create(config, dataset);
   try {
     await trainer.warmUp();
+    await trainer.fastestKernel();
     const pacer = new ReadbackPacer();
     pacer.stepsPerRead = 1024;
     await trainOneRound(trainer, pacer, 0, { sliceMs: Infinity, endRound: () => true });
@@ -287,4 +293,37 @@ export async function interruptedFusedRound(model: MlpModelName, mnistUrl = '/da
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * A small MLP's per-phase kernel against its one-workgroup kernel, step for step from the same
+ * state: are the losses and the final state bit-identical? That is what lets a run start on
+ * the per-phase kernel and move to the other once compiled (FusedUpgrade) without changing it.
+ */
+export async function phasesMatchSingle(model: MlpModelName, optimizer: OptimizerKind, steps = 200): Promise<{ losses: boolean; state: boolean; modes: string[] }> {
+  await useBackend('webgpu');
+  const config = configOf(model, optimizer);
+  const dataset = await datasetOf(model, config, '/data/mnist.bin');
+  const spec = modelSpecFor(config, dataset);
+  if (spec.kind === 'cnn') throw new Error('The CNN has only a per-phase kernel.');
+  const layout = mlpLayout(spec, optimizer, config.batchSize);
+  const examples = dataset.trainY.length;
+  const runs = [];
+  for (const mode of ['single', 'phases'] as const) {
+    const kernel = mlpKernel(layout, mode);
+    const fused = new FusedStep(webgpuDevice(), kernel, dataset.trainX, targetRows(dataset.trainY, dataset.classes));
+    try {
+      await fused.ready();
+      const P = kernel.packing.paramCount;
+      fused.writeState(Float32Array.from({ length: P }, (_, i) => 0.3 * Math.sin(1.7 * i)));
+      for (let s = 0; s < steps; s++) {
+        const batch = Array.from({ length: config.batchSize }, (_, b) => (7 * s + 13 * b) % examples);
+        fused.enqueue({ learningRate: config.learningRate, l2: config.l2, dropout: config.dropout, dropoutSeed: 100 + s, examples: batch });
+      }
+      runs.push({ mode: kernel.mode, losses: await fused.readLosses(), state: await fused.readState() });
+    } finally {
+      fused.dispose();
+    }
+  }
+  return { losses: sameBits(runs[0].losses, runs[1].losses), state: sameBits(runs[0].state, runs[1].state), modes: runs.map((r) => r.mode) };
 }

@@ -12,6 +12,7 @@ import { forward, predictOutputs } from '../models/forward.ts';
 import { argmaxRows, accuracy } from './metrics.ts';
 import { chooseKernelPath, targetRows, webgpuDevice, type KernelChoice, type KernelPath } from '../models/mlp-kernels/kernel-path.ts';
 import { FusedStep, mlpKernel, type FusedKernel } from '../models/mlp-kernels/fused-step.ts';
+import { FusedUpgrade } from '../models/mlp-kernels/fused-upgrade.ts';
 import { mlpLayout } from '../models/mlp-kernels/mlp-layout.ts';
 import { cnnKernel } from '../models/cnn-kernels/cnn-kernel.ts';
 import { cnnLayout } from '../models/cnn-kernels/cnn-layout.ts';
@@ -108,6 +109,13 @@ export class Trainer {
   #epochOrder = new Int32Array(0);
   /** A fused step compiled by prepareData() for the next replaceData(), with the data it holds. */
   #prepared: { dataset: Dataset; fused: FusedStep } | null = null;
+  /**
+   * The faster kernel a small MLP moves to once it has compiled (see FusedUpgrade): first its
+   * description, then, from the first loss read on (after the run's first step, so that its
+   * compiling does not delay that step), the compiling step itself.
+   */
+  #upgradeKernel: FusedKernel | null = null;
+  #upgrade: FusedUpgrade | null = null;
 
   private constructor(config: TrainConfig, dataset: Dataset, initial?: Float32Array[], options: TrainerOptions = {}) {
     this.#config = config;
@@ -305,6 +313,19 @@ export class Trainer {
     tf.dispose(outputs);
   }
 
+  /**
+   * Resolves when the run trains on its fastest fused kernel: a small MLP starts on one that
+   * compiles sooner and moves when the faster has compiled (FusedUpgrade). Benchmarks time
+   * the faster; training never needs to wait for it.
+   */
+  async fastestKernel(): Promise<void> {
+    this.#startUpgrade();
+    if (!this.#upgrade) return;
+    await this.#upgrade.next.ready();
+    if (this.pendingLossCount > 0) await this.readLosses();
+    else this.#takeUpgrade();
+  }
+
   /** See FusedStep.backlog(); null on the TensorFlow.js path, which has no such bound. */
   gpuBacklog(): Promise<void> | null {
     return this.#fused?.backlog() ?? null;
@@ -323,6 +344,7 @@ export class Trainer {
     if (this.#fused) {
       const losses = await this.#fused.readLosses();
       for (const v of losses) this.#lossHistory.push(v);
+      this.#takeUpgrade();
       return losses;
     }
     if (this.#pendingLosses.length === 0) return new Float32Array(0);
@@ -392,6 +414,7 @@ export class Trainer {
   dispose(): void {
     this.#fused?.dispose();
     this.#prepared?.fused.dispose();
+    this.#upgrade?.dispose();
     tf.dispose([...this.#params, this.#trainX, this.#trainY, this.#testX, this.#testY, ...this.#pendingLosses]);
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
     this.optimizer.dispose();
@@ -419,13 +442,45 @@ export class Trainer {
     const prepared = this.#prepared?.dataset === dataset ? this.#prepared.fused : null;
     if (!prepared) this.#prepared?.fused.dispose();
     this.#prepared = null;
-    if (previous?.kernel.dense.batch === this.#batchSize) return previous.replaceTrainingData(dataset.trainX, targets);
-    this.#fused = prepared ?? new FusedStep(webgpuDevice(), fusedKernelOf(this.spec, this.#config, this.#batchSize), dataset.trainX, targets);
+    if (previous?.kernel.dense.batch === this.#batchSize) {
+      previous.replaceTrainingData(dataset.trainX, targets);
+      this.#upgrade?.next.replaceTrainingData(dataset.trainX, targets);
+      return;
+    }
+    this.#upgrade?.dispose();
+    this.#upgrade = null;
+    this.#upgradeKernel = null;
+    const kernel = fusedKernelOf(this.spec, this.#config, this.#batchSize);
+    if (!prepared && kernel.mode === 'single') {
+      // Start on the per-phase kernel, which compiles in a fraction of the time, and move.
+      this.#upgradeKernel = kernel;
+      this.#fused = new FusedStep(webgpuDevice(), mlpKernel(kernel.dense, 'phases'), dataset.trainX, targets);
+    } else {
+      this.#fused = prepared ?? new FusedStep(webgpuDevice(), kernel, dataset.trainX, targets);
+    }
     if (previous) {
       this.#fused.adoptState(previous);
       previous.dispose();
       this.#paramsStale = true;
     }
+  }
+
+  /** Starts compiling the faster kernel, if there is one and it has not started. */
+  #startUpgrade(): void {
+    if (!this.#upgradeKernel) return;
+    const dataset = this.#dataset;
+    this.#upgrade = new FusedUpgrade(new FusedStep(webgpuDevice(), this.#upgradeKernel, dataset.trainX, targetRows(dataset.trainY, dataset.classes)));
+    this.#upgradeKernel = null;
+  }
+
+  /** Moves to the upgraded kernel if it has compiled; at a step boundary, with every loss read. Starts its compile on the first call. */
+  #takeUpgrade(): void {
+    this.#startUpgrade();
+    const next = this.#upgrade && this.#fused ? this.#upgrade.takeOver(this.#fused) : null;
+    if (!next) return;
+    this.#fused!.dispose();
+    this.#fused = next;
+    this.#upgrade = null;
   }
 
   #targets(labels: Float32Array): tf.Tensor {

@@ -83,8 +83,12 @@ ${store.join('\n')}
 }`;
 }
 
-/** Tile rows × cols of kernel i's gradient and update; threads past the tiles update the biases. */
-export function updateTileCode(layout: MlpLayout, i: number): string {
+/**
+ * Tile rows × cols of kernel i's gradient and update; threads past the tiles update the
+ * biases. With `groups` > 1 the batch is summed as the one-workgroup step sums it: rows
+ * g, g + groups, … into a partial per g, then the partials in order.
+ */
+export function updateTileCode(layout: MlpLayout, i: number, groups = 1): string {
   const [n, m] = [layout.sizes[i], layout.sizes[i + 1]];
   const { rows, cols } = updateTile(layout, i);
   const across = m / cols;
@@ -112,12 +116,20 @@ export function updateTileCode(layout: MlpLayout, i: number): string {
 ${range(rows)
   .flatMap((r) => quads.map((q) => `  var g${r}_${q}: vec4<f32> = vec4<f32>(0.0);`))
   .join('\n')}
-  for (var b: u32 = 0u; b < ${layout.batch}u; b = b + 1u) {
+  for (var group: u32 = 0u; group < ${groups}u; group = group + 1u) {
+${range(rows)
+  .flatMap((r) => quads.map((q) => `  var p${r}_${q}: vec4<f32> = vec4<f32>(0.0);`))
+  .join('\n')}
+  for (var b: u32 = group; b < ${layout.batch}u; b = b + ${groups}u) {
     let base = ${inputRowBase(layout, i, 'b')};
     let dAt = ${delta}u + b * ${m}u + j0;
 ${quads.map((q) => `    let d${q} = ${vec4At('scratch', `dAt + ${4 * q}u`)};`).join('\n')}
 ${range(rows)
-  .map((r) => `    let x${r} = inputAt${i}(s, base, k0 + ${r}u, dropout);\n${quads.map((q) => `    g${r}_${q} = g${r}_${q} + x${r} * d${q};`).join('\n')}`)
+  .map((r) => `    let x${r} = inputAt${i}(s, base, k0 + ${r}u, dropout);\n${quads.map((q) => `    p${r}_${q} = p${r}_${q} + x${r} * d${q};`).join('\n')}`)
+  .join('\n')}
+  }
+${range(rows)
+  .flatMap((r) => quads.map((q) => `  g${r}_${q} = g${r}_${q} + p${r}_${q};`))
   .join('\n')}
   }
   let l2 = recordFloat(s, 3u);

@@ -160,7 +160,23 @@ export interface DensePhases {
   update: PhaseWork[];
 }
 
-export function densePhases(layout: MlpLayout): DensePhases {
+/**
+ * WGSL that adds `term` (which reads row `b`) over the batch into `sum`: rows in order, or
+ * with `asSingle` in the one-workgroup step's order (rows t, t + G, … into a partial per
+ * t, then the partials in order), so both modes compute the same bits and a run may move
+ * from one to the other mid-way (see FusedUpgrade).
+ */
+function batchSum(B: number, asSingle: boolean, sum: string, term: string): string {
+  if (!asSingle) return `for (var b: u32 = 0u; b < ${B}u; b = b + 1u) { ${sum} = ${sum} + ${term}; }`;
+  return `for (var group: u32 = 0u; group < ${ONE_GROUP_SIZE}u; group = group + 1u) {
+    var part: f32 = 0.0;
+    for (var b: u32 = group; b < ${B}u; b = b + ${ONE_GROUP_SIZE}u) { part = part + ${term}; }
+    ${sum} = ${sum} + part;
+  }`;
+}
+
+/** `sumsAsSingle`: sum gradients over the batch in the one-workgroup step's order (batchSum). */
+export function densePhases(layout: MlpLayout, sumsAsSingle = false): DensePhases {
   const { sizes, batch: B } = layout;
   const layers = sizes.length - 1;
   const code: string[] = [];
@@ -202,19 +218,19 @@ export function densePhases(layout: MlpLayout): DensePhases {
   if (t < ${n * m}u) {
     let k = t / ${m}u;
     let j = t % ${m}u;
-    for (var b: u32 = 0u; b < ${B}u; b = b + 1u) { sum = sum + inputAt${i}(s, ${inputRowBase(layout, i, 'b')}, k, dropout) * scratch[${delta}u + b * ${m}u + j]; }
+    ${batchSum(B, sumsAsSingle, 'sum', `inputAt${i}(s, ${inputRowBase(layout, i, 'b')}, k, dropout) * scratch[${delta}u + b * ${m}u + j]`)}
     let p = ${layout.kernelOffsets[i]}u + t;
     let l2 = recordFloat(s, 3u);
     if (l2 > 0.0) { sum = sum + l2 * (2.0 * state[p]); }
     applyOptimizer(s, p, sum);
   } else {
     let j = t - ${n * m}u;
-    for (var b: u32 = 0u; b < ${B}u; b = b + 1u) { sum = sum + scratch[${delta}u + b * ${m}u + j]; }
+    ${batchSum(B, sumsAsSingle, 'sum', `scratch[${delta}u + b * ${m}u + j]`)}
     applyOptimizer(s, ${layout.biasOffsets[i]}u + j, sum);
   }
 }`);
   }
-  for (let i = 0; i < layers; i++) if (canTileUpdate(layout, i)) code.push(updateTileCode(layout, i));
+  for (let i = 0; i < layers; i++) if (canTileUpdate(layout, i)) code.push(updateTileCode(layout, i, sumsAsSingle ? ONE_GROUP_SIZE : 1));
   const forward = Array.from({ length: layers - 1 }, (_, i) => ({
     count: forwardThreads(layout, i),
     call: canTileForward(layout, i) ? `forwardTile${i}(s, t);` : `forward${i}(s, t);`,
@@ -254,7 +270,9 @@ export function mlpStepShader(layout: MlpLayout, maxChunk: number, mode: 'single
     parts.push(unrolledRowsCode(layout, ONE_GROUP_SIZE, partialsOffset));
     return { code: parts.join('\n\n'), entries: [{ entryPoint: 'trainSteps', workgroups: 1 }], scratchWords: partialsOffset + ONE_GROUP_SIZE * layout.paramCount };
   }
-  const dense = densePhases(layout);
+  // A network that also has a one-workgroup step sums as that step does, so a run can start on
+  // this quickly compiled one and move to the faster one once it is compiled.
+  const dense = densePhases(layout, canUnrollRows(layout));
   parts.push(...dense.code, dense.head);
   const entries: PhaseEntry[] = [];
   const dispatch = (name: string, works: PhaseWork[]) => {
