@@ -98,8 +98,11 @@ export interface AdamWValues {
   v: Float32Array[];
 }
 
-/** The captured state's values, each checked against the parameter table first. */
-export async function readAdamWValues(table: readonly TextParamSpec[], tensors: readonly NamedTensor[]): Promise<AdamWValues> {
+/**
+ * The captured state's moment and step tensors, each checked against the parameter table
+ * before anything is made from them, so a bad file leaks nothing.
+ */
+function checkedAdamWTensors(table: readonly TextParamSpec[], tensors: readonly NamedTensor[]): { m: tf.Tensor[]; v: tf.Tensor[]; step: tf.Tensor } {
   const byName = new Map(tensors.map((t) => [t.name, t.tensor]));
   const take = (name: string, shape: number[]) => {
     const tensor = byName.get(name);
@@ -109,10 +112,14 @@ export async function readAdamWValues(table: readonly TextParamSpec[], tensors: 
     }
     return tensor;
   };
-  const mSources = table.map((p) => take(adamWNames.m(p.name), p.shape));
-  const vSources = table.map((p) => take(adamWNames.v(p.name), p.shape));
+  return { m: table.map((p) => take(adamWNames.m(p.name), p.shape)), v: table.map((p) => take(adamWNames.v(p.name), p.shape)), step: take(adamWNames.step, []) };
+}
+
+/** The captured state's values, each checked against the parameter table first. */
+export async function readAdamWValues(table: readonly TextParamSpec[], tensors: readonly NamedTensor[]): Promise<AdamWValues> {
+  const sources = checkedAdamWTensors(table, tensors);
   const read = (t: tf.Tensor) => t.data().then((d) => Float32Array.from(d));
-  const [m, v, step] = await Promise.all([Promise.all(mSources.map(read)), Promise.all(vSources.map(read)), take(adamWNames.step, []).data()]);
+  const [m, v, step] = await Promise.all([Promise.all(sources.m.map(read)), Promise.all(sources.v.map(read)), sources.step.data()]);
   return { step: step[0], m, v };
 }
 
@@ -127,19 +134,8 @@ export function adamWStateFromValues(table: readonly TextParamSpec[], values: Ad
  * step is the only download, hence async; moments are copied on the device.
  */
 export async function restoreAdamWState(table: readonly TextParamSpec[], tensors: readonly NamedTensor[]): Promise<AdamWState> {
-  const byName = new Map(tensors.map((t) => [t.name, t.tensor]));
-  const take = (name: string, shape: number[]) => {
-    const tensor = byName.get(name);
-    if (!tensor) throw new Error(`The checkpoint has no ${name}, so the optimizer cannot resume exactly; start a new run.`);
-    if (!tf.util.arraysEqual(tensor.shape, shape)) {
-      throw new Error(`The checkpoint's ${name} has shape [${tensor.shape}], but the model needs [${shape}].`);
-    }
-    return tensor;
-  };
-  // Check every tensor before creating any variable, so a bad file leaks nothing.
-  const mSources = table.map((p) => take(adamWNames.m(p.name), p.shape));
-  const vSources = table.map((p) => take(adamWNames.v(p.name), p.shape));
-  const step = (await take(adamWNames.step, []).data())[0];
+  const sources = checkedAdamWTensors(table, tensors);
+  const step = (await sources.step.data())[0];
   const copy = (source: tf.Tensor) => tf.tidy(() => tf.variable(source.toFloat(), false));
-  return { step, m: mSources.map(copy), v: vSources.map(copy) };
+  return { step, m: sources.m.map(copy), v: sources.v.map(copy) };
 }
