@@ -15,6 +15,7 @@ import { FusedStep, mlpKernel, type FusedKernel } from '../models/mlp-kernels/fu
 import { mlpLayout } from '../models/mlp-kernels/mlp-layout.ts';
 import { cnnKernel } from '../models/cnn-kernels/cnn-kernel.ts';
 import { cnnLayout } from '../models/cnn-kernels/cnn-layout.ts';
+import { CnnFusedEvaluation } from '../models/cnn-kernels/cnn-fused-evaluation.ts';
 import { optimizerTensors, packOptimizerState } from '../models/mlp-kernels/fused-optimizer-state.ts';
 
 export type { KernelPath, KernelChoice };
@@ -104,6 +105,8 @@ export class Trainer {
   /** The fused path: it owns the weights and optimizer state; #params are copies made on demand. */
   #fused: FusedStep | null = null;
   #paramsStale = false;
+  /** The fused CNN's evaluation, on the params in #fused; null where evaluate() runs TensorFlow.js ops. */
+  #evaluation: CnnFusedEvaluation | null = null;
   /** This epoch's shuffled example order (the fused path gathers batches itself). */
   #epochOrder = new Int32Array(0);
   /** A fused step compiled by prepareData() for the next replaceData(), with the data it holds. */
@@ -288,11 +291,13 @@ export class Trainer {
    */
   async warmUp(): Promise<void> {
     if (this.#fused) {
-      // tfjs compiles the evaluation's pipelines while ours compile in the background.
-      const out = tf.tidy(() => forward(this.spec, this.params, this.#testX));
-      await out.data();
-      out.dispose();
-      await this.#fused.ready();
+      if (!this.#evaluation) {
+        // tfjs compiles the evaluation's pipelines while ours compile in the background.
+        const out = tf.tidy(() => forward(this.spec, this.params, this.#testX));
+        await out.data();
+        out.dispose();
+      }
+      await Promise.all([this.#fused.ready(), this.#evaluation?.ready()]);
       return;
     }
     const outputs = tf.tidy((): tf.Tensor[] => {
@@ -341,24 +346,34 @@ export class Trainer {
    * the predicted class of every test example, for confusion matrices and sample grids.
    */
   async evaluate(): Promise<{ evaluation: Evaluation; predicted?: Int32Array }> {
-    const [lossTensor, outputs] = tf.tidy(() => {
-      const out = forward(this.spec, this.params, this.#testX);
-      return [this.#dataLoss(out, this.#testY), out] as const;
-    });
-    // Both reads in flight at once: on a GPU each read waits for the queue to drain, and
-    // one drain for both halves what a Save waits for (measured 12-18 ms → see the note).
     const classify = this.dataset.classes > 0;
-    const [lossValues, outputValues] = await Promise.all([lossTensor.data(), classify ? outputs.data() : null]);
-    const testLoss = lossValues[0];
-    let predicted: Int32Array | undefined;
-    if (outputValues) predicted = argmaxRows(outputValues as Float32Array, this.dataset.classes);
-    tf.dispose([lossTensor, outputs]);
+    const { testLoss, outputs } = this.#evaluation ? await this.#fusedTestOutputs(this.#evaluation) : await this.#tfjsTestOutputs(classify);
+    const predicted = classify ? argmaxRows(outputs!, this.dataset.classes) : undefined;
     const evaluation: Evaluation = { step: this.#progress.step, testLoss };
     if (predicted) evaluation.testAccuracy = accuracy(predicted, this.dataset.testY);
     const evaluations = this.#progress.evaluations;
     if (evaluations.at(-1)?.step === evaluation.step) evaluations[evaluations.length - 1] = evaluation;
     else evaluations.push(evaluation);
     return { evaluation, predicted };
+  }
+
+  /** The fused CNN's test loss and outputs, from the params where the fused step keeps them. */
+  async #fusedTestOutputs(evaluation: CnnFusedEvaluation): Promise<{ testLoss: number; outputs: Float32Array }> {
+    const { loss, outputs } = await evaluation.run(this.#fused!);
+    return { testLoss: loss, outputs };
+  }
+
+  /** The test loss and, when `withOutputs`, the outputs, computed with TensorFlow.js ops. */
+  async #tfjsTestOutputs(withOutputs: boolean): Promise<{ testLoss: number; outputs: Float32Array | null }> {
+    const [lossTensor, outputs] = tf.tidy(() => {
+      const out = forward(this.spec, this.params, this.#testX);
+      return [this.#dataLoss(out, this.#testY), out] as const;
+    });
+    // Both reads in flight at once: on a GPU each read waits for the queue to drain, and
+    // one drain for both halves what a Save waits for (measured 12-18 ms → see the note).
+    const [lossValues, outputValues] = await Promise.all([lossTensor.data(), withOutputs ? outputs.data() : null]);
+    tf.dispose([lossTensor, outputs]);
+    return { testLoss: lossValues[0], outputs: outputValues as Float32Array | null };
   }
 
   /** Outputs (probabilities or values) for raw input rows, e.g. a decision-boundary grid. */
@@ -391,6 +406,7 @@ export class Trainer {
 
   dispose(): void {
     this.#fused?.dispose();
+    this.#evaluation?.dispose();
     this.#prepared?.fused.dispose();
     tf.dispose([...this.#params, this.#trainX, this.#trainY, this.#testX, this.#testY, ...this.#pendingLosses]);
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
@@ -419,13 +435,18 @@ export class Trainer {
     const prepared = this.#prepared?.dataset === dataset ? this.#prepared.fused : null;
     if (!prepared) this.#prepared?.fused.dispose();
     this.#prepared = null;
-    if (previous?.kernel.dense.batch === this.#batchSize) return previous.replaceTrainingData(dataset.trainX, targets);
-    this.#fused = prepared ?? new FusedStep(webgpuDevice(), fusedKernelOf(this.spec, this.#config, this.#batchSize), dataset.trainX, targets);
-    if (previous) {
-      this.#fused.adoptState(previous);
-      previous.dispose();
-      this.#paramsStale = true;
+    if (previous?.kernel.dense.batch === this.#batchSize) previous.replaceTrainingData(dataset.trainX, targets);
+    else {
+      this.#fused = prepared ?? new FusedStep(webgpuDevice(), fusedKernelOf(this.spec, this.#config, this.#batchSize), dataset.trainX, targets);
+      if (previous) {
+        this.#fused.adoptState(previous);
+        previous.dispose();
+        this.#paramsStale = true;
+      }
     }
+    // Made after the step, so that the step's pipelines compile first.
+    this.#evaluation?.dispose();
+    this.#evaluation = this.spec.kind === 'cnn' ? new CnnFusedEvaluation(webgpuDevice(), this.spec, this.#config.optimizer, dataset.testX, targetRows(dataset.testY, dataset.classes)) : null;
   }
 
   #targets(labels: Float32Array): tf.Tensor {
