@@ -30,6 +30,11 @@ test('the fused CNN evaluation of the 2,000 test digits runs no TensorFlow.js op
   expect(result.repeatIsIdentical).toBe(true);
 });
 
+test('a fused CNN run starts (create, warm-up, first evaluation) without compiling or running a TensorFlow.js op', async ({ page }) => {
+  test.setTimeout(300_000);
+  expect(await page.evaluate(() => window.lib.cnnKernelChecks.tfjsKernelsAtStart())).toEqual([]);
+});
+
 test('two fused CNN runs are bit-identical', async ({ page }) => {
   test.setTimeout(300_000);
   expect(await page.evaluate(() => window.lib.cnnKernelChecks.fusedRunsAreIdentical('adam', 100))).toBe(true);

@@ -31,6 +31,10 @@ describe('fused CNN kernels in Firefox', () => {
     expect(result.repeatIsIdentical).toBe(true);
   });
 
+  test('a fused CNN run starts (create, warm-up, first evaluation) without compiling or running a TensorFlow.js op', async () => {
+    expect(await harness.page.evaluate(() => window.lib.cnnKernelChecks.tfjsKernelsAtStart())).toEqual([]);
+  });
+
   test('two fused CNN runs are bit-identical', async () => {
     expect(await harness.page.evaluate(() => window.lib.cnnKernelChecks.fusedRunsAreIdentical('adam', 100))).toBe(true);
   });

@@ -93,10 +93,15 @@ export class Trainer {
   #batchSize = 0;
 
   #progress: TrainerProgress;
-  #trainX!: tf.Tensor;
-  #trainY!: tf.Tensor;
-  #testX!: tf.Tensor;
-  #testY!: tf.Tensor;
+  #trainCount = 0;
+  /**
+   * The data as tfjs tensors (inputs, then targets: one-hot rows or values), only where tfjs
+   * ops use them: the training set on the TensorFlow.js path, the test set wherever evaluate()
+   * runs tfjs ops. Making the targets runs tfjs's OneHot and Cast, whose pipelines a fused CNN
+   * run would otherwise compile at its start for nothing.
+   */
+  #train: { x: tf.Tensor; y: tf.Tensor } | null = null;
+  #test: { x: tf.Tensor; y: tf.Tensor } | null = null;
   #epochX: tf.Tensor | null = null;
   #epochY: tf.Tensor | null = null;
   #pendingLosses: tf.Tensor[] = [];
@@ -227,7 +232,6 @@ export class Trainer {
       throw new Error('The new data must have the same input shape and classes as the run\'s model.');
     }
     this.#config = config;
-    tf.dispose([this.#trainX, this.#trainY, this.#testX, this.#testY]);
     this.#loadData(dataset);
     this.#progress.cursor = 0;
     this.#shuffleEpoch();
@@ -293,7 +297,7 @@ export class Trainer {
     if (this.#fused) {
       if (!this.#evaluation) {
         // tfjs compiles the evaluation's pipelines while ours compile in the background.
-        const out = tf.tidy(() => forward(this.spec, this.params, this.#testX));
+        const out = tf.tidy(() => forward(this.spec, this.params, this.#test!.x));
         await out.data();
         out.dispose();
       }
@@ -304,7 +308,7 @@ export class Trainer {
       const x = this.#epochX!.slice(0, this.batchSize);
       const y = this.#epochY!.slice(0, this.batchSize);
       const { value, grads } = tf.variableGrads(() => this.#loss(x, y, { dropout: this.config.dropout, dropoutSeed: 0 }), this.params);
-      return [value, ...Object.values(grads), forward(this.spec, this.params, this.#testX)];
+      return [value, ...Object.values(grads), forward(this.spec, this.params, this.#test!.x)];
     });
     await Promise.all(outputs.map((t) => t.data()));
     tf.dispose(outputs);
@@ -366,8 +370,8 @@ export class Trainer {
   /** The test loss and, when `withOutputs`, the outputs, computed with TensorFlow.js ops. */
   async #tfjsTestOutputs(withOutputs: boolean): Promise<{ testLoss: number; outputs: Float32Array | null }> {
     const [lossTensor, outputs] = tf.tidy(() => {
-      const out = forward(this.spec, this.params, this.#testX);
-      return [this.#dataLoss(out, this.#testY), out] as const;
+      const out = forward(this.spec, this.params, this.#test!.x);
+      return [this.#dataLoss(out, this.#test!.y), out] as const;
     });
     // Both reads in flight at once: on a GPU each read waits for the queue to drain, and
     // one drain for both halves what a Save waits for (measured 12-18 ms → see the note).
@@ -408,7 +412,8 @@ export class Trainer {
     this.#fused?.dispose();
     this.#evaluation?.dispose();
     this.#prepared?.fused.dispose();
-    tf.dispose([...this.#params, this.#trainX, this.#trainY, this.#testX, this.#testY, ...this.#pendingLosses]);
+    this.#disposeDataTensors();
+    tf.dispose([...this.#params, ...this.#pendingLosses]);
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
     this.optimizer.dispose();
     this.#pendingLosses = [];
@@ -425,11 +430,15 @@ export class Trainer {
     // A batch larger than the data would leave nothing to train on; shrink it, keep shapes fixed.
     this.#batchSize = Math.min(this.#config.batchSize, trainCount);
     this.#stepsPerEpoch = Math.floor(trainCount / this.#batchSize);
-    this.#trainX = tf.tensor(dataset.trainX, [trainCount, ...dataset.inputShape]);
-    this.#trainY = this.#targets(dataset.trainY);
-    this.#testX = tf.tensor(dataset.testX, [exampleCount(dataset.testX, dataset.inputShape), ...dataset.inputShape]);
-    this.#testY = this.#targets(dataset.testY);
-    if (this.kernelPath.kind !== 'fused') return;
+    this.#trainCount = trainCount;
+    this.#disposeDataTensors();
+    const fused = this.kernelPath.kind === 'fused';
+    // The fused CNN is evaluated in our kernels too (CnnFusedEvaluation); an MLP with tfjs's matMuls.
+    const fusedEvaluation = fused && this.spec.kind === 'cnn';
+    const tensorsOf = (x: Float32Array, labels: Float32Array) => ({ x: tf.tensor(x, [exampleCount(x, dataset.inputShape), ...dataset.inputShape]), y: this.#targets(labels) });
+    if (!fused) this.#train = tensorsOf(dataset.trainX, dataset.trainY);
+    if (!fusedEvaluation) this.#test = tensorsOf(dataset.testX, dataset.testY);
+    if (!fused) return;
     const targets = targetRows(dataset.trainY, dataset.classes);
     const previous = this.#fused;
     const prepared = this.#prepared?.dataset === dataset ? this.#prepared.fused : null;
@@ -446,7 +455,13 @@ export class Trainer {
     }
     // Made after the step, so that the step's pipelines compile first.
     this.#evaluation?.dispose();
-    this.#evaluation = this.spec.kind === 'cnn' ? new CnnFusedEvaluation(webgpuDevice(), this.spec, this.#config.optimizer, dataset.testX, targetRows(dataset.testY, dataset.classes)) : null;
+    this.#evaluation =
+      fusedEvaluation && this.spec.kind === 'cnn' ? new CnnFusedEvaluation(webgpuDevice(), this.spec, this.#config.optimizer, dataset.testX, targetRows(dataset.testY, dataset.classes)) : null;
+  }
+
+  #disposeDataTensors(): void {
+    tf.dispose([this.#train, this.#test].flatMap((d) => (d ? [d.x, d.y] : [])));
+    [this.#train, this.#test] = [null, null];
   }
 
   #targets(labels: Float32Array): tf.Tensor {
@@ -458,7 +473,7 @@ export class Trainer {
   /** Moves to the next epoch: its shuffle RNG state is where the previous shuffle left off. */
   #startNextEpoch(): void {
     const rng = Rng.fromState(this.#progress.epochRngState);
-    rng.shuffle(new Int32Array(this.#trainX.shape[0]));
+    rng.shuffle(new Int32Array(this.#trainCount));
     this.#progress.epoch += 1;
     this.#progress.cursor = 0;
     this.#progress.epochRngState = rng.state;
@@ -467,7 +482,7 @@ export class Trainer {
 
   /** Replays this epoch's shuffle from its saved RNG state and gathers the epoch on the device once. */
   #shuffleEpoch(): void {
-    const count = this.#trainX.shape[0];
+    const count = this.#trainCount;
     const order = Rng.fromState(this.#progress.epochRngState).shuffle(Int32Array.from({ length: count }, (_, i) => i));
     if (this.#fused) {
       this.#epochOrder = order;
@@ -476,7 +491,7 @@ export class Trainer {
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
     [this.#epochX, this.#epochY] = tf.tidy(() => {
       const indices = tf.tensor1d(order, 'int32');
-      return [tf.gather(this.#trainX, indices), tf.gather(this.#trainY, indices)];
+      return [tf.gather(this.#train!.x, indices), tf.gather(this.#train!.y, indices)];
     });
   }
 
