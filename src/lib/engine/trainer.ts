@@ -351,7 +351,8 @@ export class Trainer {
    */
   async evaluate(): Promise<{ evaluation: Evaluation; predicted?: Int32Array }> {
     const classify = this.dataset.classes > 0;
-    const { testLoss, outputs } = this.#evaluation ? await this.#fusedTestOutputs(this.#evaluation) : await this.#tfjsTestOutputs(classify);
+    // The fused CNN reads its params where the fused step keeps them; everything else runs tfjs ops.
+    const { testLoss, outputs } = this.#evaluation ? await this.#evaluation.run(this.#fused!) : await this.#tfjsTestOutputs(classify);
     const predicted = classify ? argmaxRows(outputs!, this.dataset.classes) : undefined;
     const evaluation: Evaluation = { step: this.#progress.step, testLoss };
     if (predicted) evaluation.testAccuracy = accuracy(predicted, this.dataset.testY);
@@ -359,12 +360,6 @@ export class Trainer {
     if (evaluations.at(-1)?.step === evaluation.step) evaluations[evaluations.length - 1] = evaluation;
     else evaluations.push(evaluation);
     return { evaluation, predicted };
-  }
-
-  /** The fused CNN's test loss and outputs, from the params where the fused step keeps them. */
-  async #fusedTestOutputs(evaluation: CnnFusedEvaluation): Promise<{ testLoss: number; outputs: Float32Array }> {
-    const { loss, outputs } = await evaluation.run(this.#fused!);
-    return { testLoss: loss, outputs };
   }
 
   /** The test loss and, when `withOutputs`, the outputs, computed with TensorFlow.js ops. */

@@ -19,7 +19,7 @@ const UNIFORM_STRIDE = 256;
 
 export interface FusedEvaluationResult {
   /** The mean loss over the rows, as tf.losses.softmaxCrossEntropy (or meanSquaredError) computes it. */
-  loss: number;
+  testLoss: number;
   /** The network's outputs (logits, or regression values), [rows, outputs]. */
   outputs: Float32Array;
 }
@@ -116,8 +116,8 @@ export class CnnFusedEvaluation {
       const values = new Float32Array(staging.getMappedRange().slice(0));
       let sum = 0;
       for (let r = 0; r < rows; r++) sum += values[rows * outputs + r];
-      const loss = sum / (layout.dense.loss === 'softmaxCrossEntropy' ? rows : rows * outputs);
-      return { loss: Math.fround(loss), outputs: values.subarray(0, rows * outputs) };
+      const mean = sum / (layout.dense.loss === 'softmaxCrossEntropy' ? rows : rows * outputs);
+      return { testLoss: Math.fround(mean), outputs: values.subarray(0, rows * outputs) };
     } finally {
       destroyCountedBuffer(staging);
     }
