@@ -90,8 +90,8 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
   let fitData: { x: tf.Tensor; y: tf.Tensor } | null = null;
   try {
     // 1. warm up ours (one step compiles the training shaders; Trainer.warmUp would also
-    //    evaluate the whole test set, which costs the CNN half a minute on SwiftShader), then
-    //    size the runs from one more step
+    //    prepare the evaluation of the whole test set, which with TensorFlow.js ops costs the
+    //    CNN half a minute on SwiftShader), then size the runs from one more step
     await loop.train(1);
     // A small MLP starts on a kernel that compiles sooner; time the one it moves to.
     await trainer.fastestKernel();

@@ -235,12 +235,12 @@ export interface ResourceCounts {
   gpuBuffers: number[];
 }
 
-/** tf tensors and the fused step's GPU buffers after each of `rounds` rounds of training, reading and evaluating. */
+/** tf tensors and the fused path's GPU buffers after each of `rounds` rounds of training, reading and evaluating (`evaluations` times). */
 export async function resourceCountsWhileTraining(model: MlpModelName, rounds = 10, stepsPerRound = 50, mnistUrl = '/data/mnist.bin'): Promise<ResourceCounts> {
   return subjectResourceCounts(await subjectOf(model, 'adam', mnistUrl), rounds, stepsPerRound);
 }
 
-export async function subjectResourceCounts({ config, dataset }: CheckSubject, rounds: number, stepsPerRound: number): Promise<ResourceCounts> {
+export async function subjectResourceCounts({ config, dataset }: CheckSubject, rounds: number, stepsPerRound: number, evaluations = 1): Promise<ResourceCounts> {
   await useBackend('webgpu');
   const trainer = Trainer.create(config, dataset);
   const counts: ResourceCounts = { tensors: [], gpuBuffers: [] };
@@ -249,7 +249,7 @@ export async function subjectResourceCounts({ config, dataset }: CheckSubject, r
     await trainer.fastestKernel();
     for (let r = 0; r < rounds; r++) {
       await train(trainer, stepsPerRound);
-      await trainer.evaluate();
+      for (let e = 0; e < evaluations; e++) await trainer.evaluate();
       await trainer.predict(dataset.testX.subarray(0, dataset.inputShape.reduce((a, b) => a * b, 1) * 4));
       const captured = await trainer.captureState();
       tf.dispose(captured.tensors.map((t) => t.tensor));

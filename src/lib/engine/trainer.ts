@@ -16,6 +16,7 @@ import { FusedUpgrade } from '../models/mlp-kernels/fused-upgrade.ts';
 import { mlpLayout } from '../models/mlp-kernels/mlp-layout.ts';
 import { cnnKernel } from '../models/cnn-kernels/cnn-kernel.ts';
 import { cnnLayout } from '../models/cnn-kernels/cnn-layout.ts';
+import { CnnFusedEvaluation } from '../models/cnn-kernels/cnn-fused-evaluation.ts';
 import { optimizerTensors, packOptimizerState } from '../models/mlp-kernels/fused-optimizer-state.ts';
 
 export type { KernelPath, KernelChoice };
@@ -93,10 +94,15 @@ export class Trainer {
   #batchSize = 0;
 
   #progress: TrainerProgress;
-  #trainX!: tf.Tensor;
-  #trainY!: tf.Tensor;
-  #testX!: tf.Tensor;
-  #testY!: tf.Tensor;
+  #trainCount = 0;
+  /**
+   * The data as tfjs tensors (inputs, then targets: one-hot rows or values), only where tfjs
+   * ops use them: the training set on the TensorFlow.js path, the test set wherever evaluate()
+   * runs tfjs ops. Making the targets runs tfjs's OneHot and Cast, whose pipelines a fused CNN
+   * run would otherwise compile at its start for nothing.
+   */
+  #train: { x: tf.Tensor; y: tf.Tensor } | null = null;
+  #test: { x: tf.Tensor; y: tf.Tensor } | null = null;
   #epochX: tf.Tensor | null = null;
   #epochY: tf.Tensor | null = null;
   #pendingLosses: tf.Tensor[] = [];
@@ -105,6 +111,8 @@ export class Trainer {
   /** The fused path: it owns the weights and optimizer state; #params are copies made on demand. */
   #fused: FusedStep | null = null;
   #paramsStale = false;
+  /** The fused CNN's evaluation, on the params in #fused; null where evaluate() runs TensorFlow.js ops. */
+  #evaluation: CnnFusedEvaluation | null = null;
   /** This epoch's shuffled example order (the fused path gathers batches itself). */
   #epochOrder = new Int32Array(0);
   /** A fused step compiled by prepareData() for the next replaceData(), with the data it holds. */
@@ -232,7 +240,6 @@ export class Trainer {
       throw new Error('The new data must have the same input shape and classes as the run\'s model.');
     }
     this.#config = config;
-    tf.dispose([this.#trainX, this.#trainY, this.#testX, this.#testY]);
     this.#loadData(dataset);
     this.#progress.cursor = 0;
     this.#shuffleEpoch();
@@ -296,18 +303,20 @@ export class Trainer {
    */
   async warmUp(): Promise<void> {
     if (this.#fused) {
-      // tfjs compiles the evaluation's pipelines while ours compile in the background.
-      const out = tf.tidy(() => forward(this.spec, this.params, this.#testX));
-      await out.data();
-      out.dispose();
-      await this.#fused.ready();
+      if (!this.#evaluation) {
+        // tfjs compiles the evaluation's pipelines while ours compile in the background.
+        const out = tf.tidy(() => forward(this.spec, this.params, this.#test!.x));
+        await out.data();
+        out.dispose();
+      }
+      await Promise.all([this.#fused.ready(), this.#evaluation?.ready()]);
       return;
     }
     const outputs = tf.tidy((): tf.Tensor[] => {
       const x = this.#epochX!.slice(0, this.batchSize);
       const y = this.#epochY!.slice(0, this.batchSize);
       const { value, grads } = tf.variableGrads(() => this.#loss(x, y, { dropout: this.config.dropout, dropoutSeed: 0 }), this.params);
-      return [value, ...Object.values(grads), forward(this.spec, this.params, this.#testX)];
+      return [value, ...Object.values(grads), forward(this.spec, this.params, this.#test!.x)];
     });
     await Promise.all(outputs.map((t) => t.data()));
     tf.dispose(outputs);
@@ -363,24 +372,29 @@ export class Trainer {
    * the predicted class of every test example, for confusion matrices and sample grids.
    */
   async evaluate(): Promise<{ evaluation: Evaluation; predicted?: Int32Array }> {
-    const [lossTensor, outputs] = tf.tidy(() => {
-      const out = forward(this.spec, this.params, this.#testX);
-      return [this.#dataLoss(out, this.#testY), out] as const;
-    });
-    // Both reads in flight at once: on a GPU each read waits for the queue to drain, and
-    // one drain for both halves what a Save waits for (measured 12-18 ms → see the note).
     const classify = this.dataset.classes > 0;
-    const [lossValues, outputValues] = await Promise.all([lossTensor.data(), classify ? outputs.data() : null]);
-    const testLoss = lossValues[0];
-    let predicted: Int32Array | undefined;
-    if (outputValues) predicted = argmaxRows(outputValues as Float32Array, this.dataset.classes);
-    tf.dispose([lossTensor, outputs]);
+    // The fused CNN reads its params where the fused step keeps them; everything else runs tfjs ops.
+    const { testLoss, outputs } = this.#evaluation ? await this.#evaluation.run(this.#fused!) : await this.#tfjsTestOutputs(classify);
+    const predicted = classify ? argmaxRows(outputs!, this.dataset.classes) : undefined;
     const evaluation: Evaluation = { step: this.#progress.step, testLoss };
     if (predicted) evaluation.testAccuracy = accuracy(predicted, this.dataset.testY);
     const evaluations = this.#progress.evaluations;
     if (evaluations.at(-1)?.step === evaluation.step) evaluations[evaluations.length - 1] = evaluation;
     else evaluations.push(evaluation);
     return { evaluation, predicted };
+  }
+
+  /** The test loss and, when `withOutputs`, the outputs, computed with TensorFlow.js ops. */
+  async #tfjsTestOutputs(withOutputs: boolean): Promise<{ testLoss: number; outputs: Float32Array | null }> {
+    const [lossTensor, outputs] = tf.tidy(() => {
+      const out = forward(this.spec, this.params, this.#test!.x);
+      return [this.#dataLoss(out, this.#test!.y), out] as const;
+    });
+    // Both reads in flight at once: on a GPU each read waits for the queue to drain, and
+    // one drain for both halves what a Save waits for (measured 12-18 ms → see the note).
+    const [lossValues, outputValues] = await Promise.all([lossTensor.data(), withOutputs ? outputs.data() : null]);
+    tf.dispose([lossTensor, outputs]);
+    return { testLoss: lossValues[0], outputs: outputValues as Float32Array | null };
   }
 
   /** Outputs (probabilities or values) for raw input rows, e.g. a decision-boundary grid. */
@@ -413,9 +427,11 @@ export class Trainer {
 
   dispose(): void {
     this.#fused?.dispose();
+    this.#evaluation?.dispose();
     this.#prepared?.fused.dispose();
     this.#upgrade?.dispose();
-    tf.dispose([...this.#params, this.#trainX, this.#trainY, this.#testX, this.#testY, ...this.#pendingLosses]);
+    this.#disposeDataTensors();
+    tf.dispose([...this.#params, ...this.#pendingLosses]);
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
     this.optimizer.dispose();
     this.#pendingLosses = [];
@@ -432,11 +448,15 @@ export class Trainer {
     // A batch larger than the data would leave nothing to train on; shrink it, keep shapes fixed.
     this.#batchSize = Math.min(this.#config.batchSize, trainCount);
     this.#stepsPerEpoch = Math.floor(trainCount / this.#batchSize);
-    this.#trainX = tf.tensor(dataset.trainX, [trainCount, ...dataset.inputShape]);
-    this.#trainY = this.#targets(dataset.trainY);
-    this.#testX = tf.tensor(dataset.testX, [exampleCount(dataset.testX, dataset.inputShape), ...dataset.inputShape]);
-    this.#testY = this.#targets(dataset.testY);
-    if (this.kernelPath.kind !== 'fused') return;
+    this.#trainCount = trainCount;
+    this.#disposeDataTensors();
+    const fused = this.kernelPath.kind === 'fused';
+    // The fused CNN is evaluated in our kernels too (CnnFusedEvaluation); an MLP with tfjs's matMuls.
+    const fusedEvaluation = fused && this.spec.kind === 'cnn';
+    const tensorsOf = (x: Float32Array, labels: Float32Array) => ({ x: tf.tensor(x, [exampleCount(x, dataset.inputShape), ...dataset.inputShape]), y: this.#targets(labels) });
+    if (!fused) this.#train = tensorsOf(dataset.trainX, dataset.trainY);
+    if (!fusedEvaluation) this.#test = tensorsOf(dataset.testX, dataset.testY);
+    if (!fused) return;
     const targets = targetRows(dataset.trainY, dataset.classes);
     const previous = this.#fused;
     const prepared = this.#prepared?.dataset === dataset ? this.#prepared.fused : null;
@@ -445,24 +465,33 @@ export class Trainer {
     if (previous?.kernel.dense.batch === this.#batchSize) {
       previous.replaceTrainingData(dataset.trainX, targets);
       this.#upgrade?.next.replaceTrainingData(dataset.trainX, targets);
-      return;
-    }
-    this.#upgrade?.dispose();
-    this.#upgrade = null;
-    this.#upgradeKernel = null;
-    const kernel = fusedKernelOf(this.spec, this.#config, this.#batchSize);
-    if (!prepared && kernel.mode === 'single') {
-      // Start on the per-phase kernel, which compiles in a fraction of the time, and move.
-      this.#upgradeKernel = kernel;
-      this.#fused = new FusedStep(webgpuDevice(), mlpKernel(kernel.dense, 'phases'), dataset.trainX, targets);
     } else {
-      this.#fused = prepared ?? new FusedStep(webgpuDevice(), kernel, dataset.trainX, targets);
+      this.#upgrade?.dispose();
+      this.#upgrade = null;
+      this.#upgradeKernel = null;
+      const kernel = fusedKernelOf(this.spec, this.#config, this.#batchSize);
+      if (!prepared && kernel.mode === 'single') {
+        // Start on the per-phase kernel, which compiles in a fraction of the time, and move.
+        this.#upgradeKernel = kernel;
+        this.#fused = new FusedStep(webgpuDevice(), mlpKernel(kernel.dense, 'phases'), dataset.trainX, targets);
+      } else {
+        this.#fused = prepared ?? new FusedStep(webgpuDevice(), kernel, dataset.trainX, targets);
+      }
+      if (previous) {
+        this.#fused.adoptState(previous);
+        previous.dispose();
+        this.#paramsStale = true;
+      }
     }
-    if (previous) {
-      this.#fused.adoptState(previous);
-      previous.dispose();
-      this.#paramsStale = true;
-    }
+    // Made after the step, so that the step's pipelines compile first.
+    this.#evaluation?.dispose();
+    this.#evaluation =
+      fusedEvaluation && this.spec.kind === 'cnn' ? new CnnFusedEvaluation(webgpuDevice(), this.spec, this.#config.optimizer, dataset.testX, targetRows(dataset.testY, dataset.classes)) : null;
+  }
+
+  #disposeDataTensors(): void {
+    tf.dispose([this.#train, this.#test].flatMap((d) => (d ? [d.x, d.y] : [])));
+    [this.#train, this.#test] = [null, null];
   }
 
   /** Starts compiling the faster kernel, if there is one and it has not started. */
@@ -492,7 +521,7 @@ export class Trainer {
   /** Moves to the next epoch: its shuffle RNG state is where the previous shuffle left off. */
   #startNextEpoch(): void {
     const rng = Rng.fromState(this.#progress.epochRngState);
-    rng.shuffle(new Int32Array(this.#trainX.shape[0]));
+    rng.shuffle(new Int32Array(this.#trainCount));
     this.#progress.epoch += 1;
     this.#progress.cursor = 0;
     this.#progress.epochRngState = rng.state;
@@ -501,7 +530,7 @@ export class Trainer {
 
   /** Replays this epoch's shuffle from its saved RNG state and gathers the epoch on the device once. */
   #shuffleEpoch(): void {
-    const count = this.#trainX.shape[0];
+    const count = this.#trainCount;
     const order = Rng.fromState(this.#progress.epochRngState).shuffle(Int32Array.from({ length: count }, (_, i) => i));
     if (this.#fused) {
       this.#epochOrder = order;
@@ -510,7 +539,7 @@ export class Trainer {
     tf.dispose([this.#epochX, this.#epochY].filter((t): t is tf.Tensor => t !== null));
     [this.#epochX, this.#epochY] = tf.tidy(() => {
       const indices = tf.tensor1d(order, 'int32');
-      return [tf.gather(this.#trainX, indices), tf.gather(this.#trainY, indices)];
+      return [tf.gather(this.#train!.x, indices), tf.gather(this.#train!.y, indices)];
     });
   }
 

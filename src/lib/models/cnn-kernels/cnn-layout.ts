@@ -25,7 +25,10 @@ export interface ConvBlockLayout {
   biasOffset: number;
   /** Scratch, each [batch, pooledHeight, pooledWidth, filters]: the pooled relu outputs... */
   pooledOffset: number;
-  /** ...which of its 2×2 window each maximum came from (dy * 2 + dx, as a float)... */
+  /**
+   * ...which of its 2×2 window each maximum came from (dy * 2 + dx, as a float)... These and
+   * the two below are -1 in a forward-only layout, whose scratch holds the pooled outputs alone.
+   */
   argmaxOffset: number;
   /** ...and the loss's gradient with respect to the conv output at that maximum (0 where relu cut it). */
   deltaOffset: number;
@@ -59,7 +62,11 @@ export function cnnKernelsMissing(spec: CnnSpec): string | null {
   return null;
 }
 
-export function cnnLayout(spec: CnnSpec, optimizer: OptimizerKind, batch: number): CnnLayout {
+/**
+ * `forwardOnly`: the layout of a forward pass without gradients (the evaluation): the same
+ * params, and scratch for the pooled outputs and the dense layers' alone.
+ */
+export function cnnLayout(spec: CnnSpec, optimizer: OptimizerKind, batch: number, forwardOnly = false): CnnLayout {
   const [height0, width0, channels0] = spec.inputShape;
   const k = spec.kernelSize;
   let [height, width, channels] = [height0, width0, channels0];
@@ -81,12 +88,12 @@ export function cnnLayout(spec: CnnSpec, optimizer: OptimizerKind, batch: number
       kernelOffset: p,
       biasOffset: p + kernelSize,
       pooledOffset: s,
-      argmaxOffset: s + pooledSize,
-      deltaOffset: s + 2 * pooledSize,
-      partialsOffset: s + 3 * pooledSize,
+      argmaxOffset: forwardOnly ? -1 : s + pooledSize,
+      deltaOffset: forwardOnly ? -1 : s + 2 * pooledSize,
+      partialsOffset: forwardOnly ? -1 : s + 3 * pooledSize,
     };
     p += kernelSize + filters;
-    s += 3 * pooledSize + chunks * (kernelSize + filters);
+    s += forwardOnly ? pooledSize : 3 * pooledSize + chunks * (kernelSize + filters);
     [height, width, channels] = [pooledHeight, pooledWidth, filters];
     return block;
   });

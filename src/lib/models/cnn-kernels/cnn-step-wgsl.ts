@@ -37,10 +37,11 @@ function edgeLines(name: string, origin: string, count: number, size: number, st
 
 /**
  * Block i's forward pass for one pooled position of one example, every filter: the conv at its
- * 2×2 window from a (k+1)×(k+1) patch of the input, bias, relu, then the maximum and where it
- * was (the first strictly greatest, row by row, as tfjs's maxPool gradient picks it).
+ * 2×2 window from a (k+1)×(k+1) patch of the input, bias, relu, then the maximum and (for the
+ * backward pass; not in a forward-only layout) where it was: the first strictly greatest, row
+ * by row, as tfjs's maxPool gradient picks it.
  */
-function convForwardCode(layout: CnnLayout, i: number): string {
+export function convForwardCode(layout: CnnLayout, i: number): string {
   const block = layout.blocks[i];
   const { width: W, channels: C, filters: F, pooledHeight: OH, pooledWidth: OW } = block;
   const K = layout.kernelSize;
@@ -57,16 +58,20 @@ function convForwardCode(layout: CnnLayout, i: number): string {
     ]);
     return `    {\n      let wAt = ${wAt};\n      ${lines.join('\n      ')}\n    }`;
   });
+  const argmax = block.argmaxOffset >= 0;
   const pool = quads.flatMap((q) => [
     `let bias${q} = ${vec4At('state', `${block.biasOffset + 4 * q}u`)};`,
     `var max${q} = max(acc0_${q} + bias${q}, vec4<f32>(0.0));`,
-    `var arg${q} = vec4<f32>(0.0);`,
+    ...(argmax ? [`var arg${q} = vec4<f32>(0.0);`] : []),
     ...[1, 2, 3].flatMap((d) => [
       `let y${d}_${q} = max(acc${d}_${q} + bias${q}, vec4<f32>(0.0));`,
-      `arg${q} = select(arg${q}, vec4<f32>(${d}.0), y${d}_${q} > max${q});`,
+      ...(argmax ? [`arg${q} = select(arg${q}, vec4<f32>(${d}.0), y${d}_${q} > max${q});`] : []),
       `max${q} = max(max${q}, y${d}_${q});`,
     ]),
-    ...range(4).flatMap((c) => [`scratch[${block.pooledOffset}u + out + ${4 * q + c}u] = max${q}[${c}];`, `scratch[${block.argmaxOffset}u + out + ${4 * q + c}u] = arg${q}[${c}];`]),
+    ...range(4).flatMap((c) => [
+      `scratch[${block.pooledOffset}u + out + ${4 * q + c}u] = max${q}[${c}];`,
+      ...(argmax ? [`scratch[${block.argmaxOffset}u + out + ${4 * q + c}u] = arg${q}[${c}];`] : []),
+    ]),
   ]);
   return `fn convForward${i}(s: u32, t: u32) {
   let px = t % ${OW}u;

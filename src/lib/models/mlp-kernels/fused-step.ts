@@ -59,6 +59,18 @@ export interface QueuedStep {
 
 let liveBuffers = 0;
 
+/** A GPU buffer counted in FusedStep.liveBufferCount; the fused paths' other programs (the CNN's evaluation) use it too. */
+export function createCountedBuffer(device: GPUDevice, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
+  liveBuffers += 1;
+  // WebGPU rounds copies and bindings to 4 bytes; sizes here are already multiples of 4.
+  return device.createBuffer({ size: Math.max(4, size), usage });
+}
+
+export function destroyCountedBuffer(buffer: GPUBuffer): void {
+  liveBuffers -= 1;
+  buffer.destroy();
+}
+
 export class FusedStep {
   readonly kernel: FusedKernel;
   /** Completed optimizer updates, as tfjs's `iterations`. */
@@ -87,7 +99,15 @@ export class FusedStep {
   /** Completion of each submitted chunk the GPU has not finished yet, oldest first. */
   #inFlight: Promise<void>[] = [];
 
-  /** GPU buffers alive across all instances, for leak tests. */
+  /**
+   * The packed params, then each optimizer slot, where the steps write them: a forward pass
+   * of its own (the CNN's evaluation) reads the params here after flush() has sent the queued steps.
+   */
+  get stateBuffer(): GPUBuffer {
+    return this.#buffers.state;
+  }
+
+  /** GPU buffers alive across all instances (and createCountedBuffer's), for leak tests. */
   static get liveBufferCount(): number {
     return liveBuffers;
   }
@@ -357,13 +377,10 @@ export class FusedStep {
   }
 
   #buffer(size: number, usage: GPUBufferUsageFlags): GPUBuffer {
-    liveBuffers += 1;
-    // WebGPU rounds copies and bindings to 4 bytes; sizes here are already multiples of 4.
-    return this.#device.createBuffer({ size: Math.max(4, size), usage });
+    return createCountedBuffer(this.#device, size, usage);
   }
 
   #destroy(buffer: GPUBuffer): void {
-    liveBuffers -= 1;
-    buffer.destroy();
+    destroyCountedBuffer(buffer);
   }
 }

@@ -10,19 +10,13 @@ export type KernelPath = { kind: 'fused' } | { kind: 'tfjs'; reason: string };
 
 export type { KernelChoice };
 
-/** Why our fused kernels cannot train this model, whatever the backend; null when they can. */
+/**
+ * Why our fused kernels cannot train this model, whatever the backend; null when they can.
+ * Where they train it, evaluate() is fast on WebGPU too, even on a software adapter: the
+ * CNN's runs in our kernels (cnn-kernels/cnn-fused-evaluation.ts), and an MLP's is a few tfjs matMuls.
+ */
 export function fusedKernelsMissing(spec: ModelSpec): string | null {
   return spec.kind === 'cnn' ? cnnKernelsMissing(spec) : null;
-}
-
-/**
- * Why a run of this model is faster on the CPU than on a software WebGPU adapter (SwiftShader)
- * even though our kernels train it; null when it is not. The CNN's training steps ran 1.3× the
- * CPU's there, but evaluating the 2,000 test digits with tfjs's WebGPU ops took 17 s against
- * 1.4 s on the CPU, and the run's start (warm-up and first evaluation) 41 s against 4.5 s.
- */
-export function softwareAdapterCaveat(spec: ModelSpec): string | null {
-  return spec.kind === 'cnn' ? 'the CNN is evaluated with TensorFlow.js ops, about 12 times slower there than on the CPU' : null;
 }
 
 export function chooseKernelPath(spec: ModelSpec, choice: KernelChoice): KernelPath {

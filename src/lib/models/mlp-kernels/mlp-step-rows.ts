@@ -6,7 +6,7 @@ import type { MlpLayout } from './mlp-layout.ts';
 import { inputRowBase } from './mlp-step-tiles.ts';
 
 /** Layer i's forward pass for one row: its outputs (activated, except the last layer's) into scratch. */
-function forwardRowCode(layout: MlpLayout, i: number): string {
+export function forwardRowCode(layout: MlpLayout, i: number): string {
   const [n, m] = [layout.sizes[i], layout.sizes[i + 1]];
   const last = i === layout.sizes.length - 2;
   const inputBase = inputRowBase(layout, i, 'b');

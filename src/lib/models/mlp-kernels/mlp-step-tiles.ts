@@ -26,15 +26,22 @@ export const updateTile = (layout: MlpLayout, i: number) => tileOf(layout.sizes[
 export const canTileForward = (layout: MlpLayout, i: number) => forwardTile(layout, i).rows > 0;
 export const canTileUpdate = (layout: MlpLayout, i: number) => updateTile(layout, i).rows > 0;
 
-/** Layer i's input at (row offset, column), where the row offset is inputRowBase(); `dropout` is usesDropout(s), read once by the caller. */
-export function inputAtCode(layout: MlpLayout, i: number): string {
+/**
+ * Layer i's input at (row offset, column), where the row offset is inputRowBase(); `dropout` is
+ * usesDropout(s), read once by the caller. `withMasks` false leaves dropout out of the code, for
+ * a forward pass that binds no masks (the CNN's evaluation).
+ */
+export function inputAtCode(layout: MlpLayout, i: number, withMasks = true): string {
   const fromData = layout.inputOffset === undefined ? 'return dataX[rowBase + k];' : `return scratch[${layout.inputOffset}u + rowBase + k];`;
+  const hidden = `scratch[${layout.outputOffsets[i - 1]}u + rowBase + k]`;
   const body =
     i === 0
       ? fromData
-      : `let h = scratch[${layout.outputOffsets[i - 1]}u + rowBase + k];
+      : withMasks
+        ? `let h = ${hidden};
   if (dropout) { return h * masks[s * ${layout.maskSizePerStep}u + ${layout.maskOffsets[i - 1]}u + rowBase + k]; }
-  return h;`;
+  return h;`
+        : `return ${hidden};`;
   return `fn inputAt${i}(s: u32, rowBase: u32, k: u32, dropout: bool) -> f32 {
   ${body}
 }`;

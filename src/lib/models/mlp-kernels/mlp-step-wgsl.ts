@@ -50,6 +50,9 @@ const SLOPE: Record<Activation, string> = {
   linear: '1.0',
 };
 
+/** `fn activate(z)`: the hidden layers' activation. */
+export const activateCode = (activation: Activation) => `fn activate(z: f32) -> f32 { return ${ACTIVATE[activation]}; }`;
+
 function optimizerUpdate(layout: MlpLayout): string {
   const P = layout.paramCount;
   switch (layout.optimizer) {
@@ -109,7 +112,7 @@ export function stepPreamble(layout: MlpLayout, maxChunk: number, kernelRanges: 
 fn recordFloat(s: u32, word: u32) -> f32 { return bitcast<f32>(chunk[s * ${RECORD_WORDS}u + word]); }
 fn usesDropout(s: u32) -> bool { return chunk[s * ${RECORD_WORDS}u + 5u] != 0u; }
 fn example(s: u32, b: u32) -> u32 { return chunk[${indexBase}u + s * ${layout.batch}u + b]; }
-fn activate(z: f32) -> f32 { return ${ACTIVATE[layout.activation]}; }
+${activateCode(layout.activation)}
 fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
 
 ${lossCode(layout, ONE_GROUP_SIZE, kernelRanges)}
@@ -161,6 +164,39 @@ export interface DensePhases {
 }
 
 /**
+ * Every layer's inputAt function and the hidden layers' forward passes (an output, or a tile
+ * of them, per invocation), with the works of their dispatches. `withMasks` false: a forward
+ * pass without dropout, which binds no masks (see inputAtCode).
+ */
+export function denseForward(layout: MlpLayout, withMasks = true): { code: string[]; forward: PhaseWork[] } {
+  const { sizes } = layout;
+  const layers = sizes.length - 1;
+  const code: string[] = [];
+  for (let i = 0; i < layers; i++) code.push(inputAtCode(layout, i, withMasks));
+  for (let i = 0; i < layers - 1; i++) {
+    const [n, m] = [sizes[i], sizes[i + 1]];
+    if (canTileForward(layout, i)) {
+      code.push(forwardTileCode(layout, i, false));
+      continue;
+    }
+    code.push(`fn forward${i}(s: u32, e: u32) {
+  let dropout = usesDropout(s);
+  let b = e / ${m}u;
+  let j = e % ${m}u;
+  let inputBase = ${inputRowBase(layout, i, 'b')};
+  var sum: f32 = 0.0;
+  for (var k: u32 = 0u; k < ${n}u; k = k + 1u) { sum = sum + inputAt${i}(s, inputBase, k, dropout) * state[${layout.kernelOffsets[i]}u + k * ${m}u + j]; }
+  scratch[${layout.outputOffsets[i]}u + e] = activate(sum + state[${layout.biasOffsets[i]}u + j]);
+}`);
+  }
+  const forward = Array.from({ length: layers - 1 }, (_, i) => ({
+    count: forwardThreads(layout, i),
+    call: canTileForward(layout, i) ? `forwardTile${i}(s, t);` : `forward${i}(s, t);`,
+  }));
+  return { code, forward };
+}
+
+/**
  * WGSL that adds `term` (which reads row `b`) over the batch into `sum`: rows in order, or
  * with `asSingle` in the one-workgroup step's order (rows t, t + G, … into a partial per
  * t, then the partials in order), so both modes compute the same bits and a run may move
@@ -179,25 +215,7 @@ function batchSum(B: number, asSingle: boolean, sum: string, term: string): stri
 export function densePhases(layout: MlpLayout, sumsAsSingle = false): DensePhases {
   const { sizes, batch: B } = layout;
   const layers = sizes.length - 1;
-  const code: string[] = [];
-  for (let i = 0; i < layers; i++) code.push(inputAtCode(layout, i));
-  // The hidden layers' forward passes, an output (or a tile of them) per invocation.
-  for (let i = 0; i < layers - 1; i++) {
-    const [n, m] = [sizes[i], sizes[i + 1]];
-    if (canTileForward(layout, i)) {
-      code.push(forwardTileCode(layout, i, false));
-      continue;
-    }
-    code.push(`fn forward${i}(s: u32, e: u32) {
-  let dropout = usesDropout(s);
-  let b = e / ${m}u;
-  let j = e % ${m}u;
-  let inputBase = ${inputRowBase(layout, i, 'b')};
-  var sum: f32 = 0.0;
-  for (var k: u32 = 0u; k < ${n}u; k = k + 1u) { sum = sum + inputAt${i}(s, inputBase, k, dropout) * state[${layout.kernelOffsets[i]}u + k * ${m}u + j]; }
-  scratch[${layout.outputOffsets[i]}u + e] = activate(sum + state[${layout.biasOffsets[i]}u + j]);
-}`);
-  }
+  const { code, forward } = denseForward(layout);
   code.push(headRowCode(layout));
   for (let i = layers - 2; i >= 1; i--) {
     const [n, m] = [sizes[i], sizes[i + 1]];
@@ -231,10 +249,6 @@ export function densePhases(layout: MlpLayout, sumsAsSingle = false): DensePhase
 }`);
   }
   for (let i = 0; i < layers; i++) if (canTileUpdate(layout, i)) code.push(updateTileCode(layout, i, sumsAsSingle ? ONE_GROUP_SIZE : 1));
-  const forward = Array.from({ length: layers - 1 }, (_, i) => ({
-    count: forwardThreads(layout, i),
-    call: canTileForward(layout, i) ? `forwardTile${i}(s, t);` : `forward${i}(s, t);`,
-  }));
   const backward: PhaseWork[] = [];
   for (let i = layers - 2; i >= 1; i--) backward.push({ count: B * sizes[i], call: `backward${i}(s, t);` });
   const update = Array.from({ length: layers }, (_, i) =>
