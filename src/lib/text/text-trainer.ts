@@ -171,10 +171,6 @@ export class TextTrainer implements TrainerLike {
     // Kept: the first reader may be inside a tf.tidy, which would otherwise dispose them.
     return (this.#paramViews ??= this.#fused.paramTensors().map((t) => tf.keep(t)));
   }
-  /** Compute dispatches of one fused step; undefined on the tfjs path. */
-  get fusedDispatchesPerStep(): number | undefined {
-    return this.#fused?.dispatchesPerStep;
-  }
   get paramCount(): number {
     return textParamCount(this.spec);
   }
