@@ -12,7 +12,7 @@ import { gptLayoutBytes, type GptLayout } from './gpt-layout.ts';
 import { gptStepProgram, type GptProgram } from './gpt-step-wgsl.ts';
 import { workgroupsFor } from './gpt-wgsl-common.ts';
 import { GptFusedForward } from './gpt-fused-forward.ts';
-import { createCountedBuffer, destroyCountedBuffer, liveGptBuffers } from './gpu-buffers.ts';
+import { createCountedBuffer, destroyCountedBuffer, liveGptBuffers, readJoined } from './gpu-buffers.ts';
 
 /** Dynamic uniform offsets must be multiples of this (WebGPU's default minimum). */
 const UNIFORM_STRIDE = 256;
@@ -132,10 +132,7 @@ export class GptFusedStep {
     return this.#pendingLosses;
   }
 
-  /** Compute dispatches of one step. */
-  get dispatchesPerStep(): number {
-    return this.program.entries.length;
-  }
+
 
   /** While the GPU is more than one chunk behind, a promise that resolves when it is one chunk behind; null otherwise. */
   backlog(): Promise<void> | null {
@@ -226,25 +223,25 @@ export class GptFusedStep {
     this.flush();
     const count = this.#pendingLosses;
     if (count === 0) return new Float32Array(0);
-    const encoder = this.#device.createCommandEncoder();
-    const staging = this.#buffer(count * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
     const first = Math.min(count, LOSS_RING - this.#readSlot);
-    encoder.copyBufferToBuffer(this.#buffers.losses, this.#readSlot * 4, staging, 0, first * 4);
-    if (first < count) encoder.copyBufferToBuffer(this.#buffers.losses, 0, staging, first * 4, (count - first) * 4);
-    this.#device.queue.submit([encoder.finish()]);
+    const regions = [{ offset: this.#readSlot, size: first }];
+    if (first < count) regions.push({ offset: 0, size: count - first });
     this.#pendingLosses = 0;
     this.#readSlot = (this.#readSlot + count) % LOSS_RING;
-    return this.#mapped(staging);
+    return readJoined(this.#device, this.#buffers.losses, regions);
   }
+
 
   /** The whole state read back: params, then the first moments, then the second, each `paramCount` long. */
   async readState(): Promise<Float32Array> {
-    return this.#readBuffer(this.#buffers.state);
+    this.flush();
+    return readJoined(this.#device, this.#buffers.state, [{ offset: 0, size: 3 * this.layout.paramCount }]);
   }
 
   /** The gradients of the last step run (before clipping), for reference tests. */
   async readGradients(): Promise<Float32Array> {
-    return this.#readBuffer(this.#buffers.grads);
+    this.flush();
+    return readJoined(this.#device, this.#buffers.grads, [{ offset: 0, size: this.layout.paramCount }]);
   }
 
   /**
@@ -286,23 +283,9 @@ export class GptFusedStep {
     this.#views = [];
   }
 
-  async #readBuffer(source: GPUBuffer): Promise<Float32Array> {
-    this.flush();
-    const staging = this.#buffer(source.size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-    const encoder = this.#device.createCommandEncoder();
-    encoder.copyBufferToBuffer(source, 0, staging, 0, source.size);
-    this.#device.queue.submit([encoder.finish()]);
-    return this.#mapped(staging);
-  }
 
-  async #mapped(staging: GPUBuffer): Promise<Float32Array> {
-    try {
-      await staging.mapAsync(GPUMapMode.READ);
-      return new Float32Array(staging.getMappedRange().slice(0));
-    } finally {
-      this.#destroy(staging);
-    }
-  }
+
+
 
   #compileNow(): GPUComputePipeline[] {
     const layout = this.#device.createPipelineLayout({ bindGroupLayouts: [this.#bindGroupLayout] });

@@ -15,8 +15,8 @@ export function destroyCountedBuffer(buffer: GPUBuffer): void {
 
 export const liveGptBuffers = () => live;
 
-/** Copies `regions` (float offsets and counts) of `source` into one staging buffer after the queued work, and reads them. */
-export async function readRegions(device: GPUDevice, source: GPUBuffer, regions: { offset: number; size: number }[]): Promise<Float32Array[]> {
+/** Copies `regions` (float offsets and counts) of `source`, after the queued work, into one staging buffer and reads them back end to end. */
+export async function readJoined(device: GPUDevice, source: GPUBuffer, regions: { offset: number; size: number }[]): Promise<Float32Array> {
   const total = regions.reduce((n, r) => n + r.size, 0);
   const staging = createCountedBuffer(device, total * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   const encoder = device.createCommandEncoder();
@@ -28,10 +28,15 @@ export async function readRegions(device: GPUDevice, source: GPUBuffer, regions:
   device.queue.submit([encoder.finish()]);
   try {
     await staging.mapAsync(GPUMapMode.READ);
-    const all = new Float32Array(staging.getMappedRange().slice(0));
-    at = 0;
-    return regions.map((r) => all.subarray(at, (at += r.size)));
+    return new Float32Array(staging.getMappedRange().slice(0));
   } finally {
     destroyCountedBuffer(staging);
   }
+}
+
+/** readJoined, split back into one array per region. */
+export async function readRegions(device: GPUDevice, source: GPUBuffer, regions: { offset: number; size: number }[]): Promise<Float32Array[]> {
+  const all = await readJoined(device, source, regions);
+  let at = 0;
+  return regions.map((r) => all.subarray(at, (at += r.size)));
 }
