@@ -25,6 +25,16 @@ for (const { model, steps } of MODELS) {
   }
 }
 
+// No hidden layer: a step is the head dispatch (rows, loss, L2 partials) and the update
+// dispatch, which also sums the batch's loss.
+test("the fused digits step with no hidden layer follows tfjs's ops with adam, dropout and L2", async ({ page }) => {
+  test.setTimeout(300_000);
+  const result = await page.evaluate(() => window.lib.mlpKernelChecks.compareWithTfjsOps('digitsLinear', 'adam', 60));
+  expect(result.kernelPath).toBe('fused');
+  expect(result.firstStepGradient, 'the first step’s gradient').toBeLessThan(1e-5);
+  expect(result.losses, '60 steps’ losses').toBeLessThan(1e-4);
+});
+
 for (const model of ['spiral', 'digits'] as const) {
   test(`two fused ${model} runs are bit-identical`, async ({ page }) => {
     test.setTimeout(300_000);

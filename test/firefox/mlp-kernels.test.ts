@@ -14,6 +14,8 @@ const COMPARISONS: { model: MlpModelName; optimizer: OptimizerKind; steps: numbe
   ...(['sgd', 'momentum', 'adam', 'rmsprop'] as const).map((optimizer) => ({ model: 'spiral' as const, optimizer, steps: 200 })),
   { model: 'curve', optimizer: 'momentum', steps: 200 },
   { model: 'digits', optimizer: 'adam', steps: 60 },
+  // No hidden layer: the head and update dispatches alone.
+  { model: 'digitsLinear', optimizer: 'adam', steps: 60 },
 ];
 
 describe('fused MLP kernels in Firefox', () => {

@@ -15,13 +15,15 @@ import { modelSpecFor } from '../../src/lib/models/spec.ts';
 import { ReadbackPacer } from '../../src/lib/engine/readback-pacer.ts';
 import { trainOneRound } from '../../src/lib/worker/training-loop.ts';
 
-export type MlpModelName = 'spiral' | 'curve' | 'digits';
+/** `digitsLinear`: the digits demo with no hidden layer, whose per-phase step is the head dispatch alone. */
+export type MlpModelName = 'spiral' | 'curve' | 'digits' | 'digitsLinear';
 
-/** The three demos' MLPs with dropout and L2 on, so every part of the kernel is exercised. */
+/** The three demos' MLPs (and the digits as a linear model) with dropout and L2 on, so every part of the kernel is exercised. */
 export function configOf(model: MlpModelName, optimizer: OptimizerKind): TrainConfig {
-  const demo = model === 'spiral' ? 'classify2d' : model;
+  const demo = model === 'spiral' ? 'classify2d' : model === 'digitsLinear' ? 'digits' : model;
   const config = { ...defaultConfig(demo), optimizer, dropout: 0.2, l2: 0.001 };
-  if (optimizer === 'sgd' || optimizer === 'momentum') config.learningRate = model === 'digits' ? 0.05 : 0.1;
+  if (model === 'digitsLinear') config.hidden = [];
+  if (optimizer === 'sgd' || optimizer === 'momentum') config.learningRate = demo === 'digits' ? 0.05 : 0.1;
   return config;
 }
 
@@ -30,7 +32,7 @@ const datasets = new Map<MlpModelName, Dataset>();
 async function datasetOf(model: MlpModelName, config: TrainConfig, mnistUrl: string): Promise<Dataset> {
   if (!datasets.has(model)) {
     let mnist;
-    if (model === 'digits') {
+    if (config.demo === 'digits') {
       const response = await fetch(mnistUrl);
       if (!response.ok) throw new Error(`The digits asset could not be loaded (${response.status} for ${mnistUrl}); run \`npm run build:data\`.`);
       mnist = decodeMnist(new Uint8Array(await response.arrayBuffer()));

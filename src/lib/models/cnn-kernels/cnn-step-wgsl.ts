@@ -286,12 +286,12 @@ export function cnnStepShader(layout: CnnLayout, maxChunk: number): MlpStepShade
   const inputGrads = blocks.map((_, i) => (i > 0 ? inputGradCode(layout, i) : null));
   const filterGrads = blocks.map((_, i) => filterGradCode(layout, i));
   const updates = blocks.map((_, i) => convUpdateCode(layout, i));
-  parts.push(...blocks.map((_, i) => convForwardCode(layout, i)), ...denseParts.code, denseParts.head, flat.code);
+  parts.push(...blocks.map((_, i) => convForwardCode(layout, i)), ...denseParts.code, flat.code);
   parts.push(...inputGrads.flatMap((g) => (g ? [g.code] : [])), ...filterGrads.map((g) => g.code), ...updates.map((u) => u.code));
 
   blocks.forEach((block, i) => dispatch(`convForwardPhase${i}`, [{ count: B * block.pooledHeight * block.pooledWidth, call: `convForward${i}(s, t);` }]));
   denseParts.forward.forEach((work, i) => dispatch(`forwardPhase${i}`, [work]));
-  entries.push({ entryPoint: 'headPhase', workgroups: 1 });
+  dispatch('headPhase', denseParts.head);
   denseParts.backward.forEach((work, i) => dispatch(`backwardPhase${i}`, [work]));
   dispatch('flatBackwardPhase', [flat.work]);
   for (let i = blocks.length - 1; i >= 0; i--) dispatch(`convBackwardPhase${i}`, [...(inputGrads[i] ? [inputGrads[i]!.work] : []), filterGrads[i].work]);

@@ -3,13 +3,43 @@
 // The one-workgroup mode runs every row's whole pass this way, written out in full, and
 // has two barriers per step; the per-phase mode runs the last layer and the loss this way.
 import type { MlpLayout } from './mlp-layout.ts';
+import { READ_SETTINGS, SETTINGS_ARGS } from './step-settings.ts';
 import { inputRowBase } from './mlp-step-tiles.ts';
+
+/**
+ * Most outputs a row function keeps in registers. Up to this many, a row loads each input (or
+ * delta) once for all its outputs rather than once per output, which halves its loads; every
+ * sum still runs over the same index in the same order, so the bits are the same.
+ */
+const ROW_REGISTERS = 16;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** Layer i's forward pass for one row: its outputs (activated, except the last layer's) into scratch. */
 export function forwardRowCode(layout: MlpLayout, i: number): string {
   const [n, m] = [layout.sizes[i], layout.sizes[i + 1]];
   const last = i === layout.sizes.length - 2;
   const inputBase = inputRowBase(layout, i, 'b');
+  const output = (z: string) => (last ? z : `activate(${z})`);
+  if (m <= ROW_REGISTERS) {
+    return `fn forwardRow${i}(s: u32, b: u32, dropout: bool) {
+  let inputBase = ${inputBase};
+  let outputBase = ${layout.outputOffsets[i]}u + b * ${m}u;
+${range(m)
+  .map((j) => `  var sum${j}: f32 = 0.0;`)
+  .join('\n')}
+  for (var k: u32 = 0u; k < ${n}u; k = k + 1u) {
+    let x = inputAt${i}(s, inputBase, k, dropout);
+    let wAt = ${layout.kernelOffsets[i]}u + k * ${m}u;
+${range(m)
+  .map((j) => `    sum${j} = sum${j} + x * state[wAt + ${j}u];`)
+  .join('\n')}
+  }
+${range(m)
+  .map((j) => `  scratch[outputBase + ${j}u] = ${output(`sum${j} + state[${layout.biasOffsets[i] + j}u]`)};`)
+  .join('\n')}
+}`;
+  }
   return `fn forwardRow${i}(s: u32, b: u32, dropout: bool) {
   let inputBase = ${inputBase};
   let outputBase = ${layout.outputOffsets[i]}u + b * ${m}u;
@@ -17,7 +47,7 @@ export function forwardRowCode(layout: MlpLayout, i: number): string {
     var sum: f32 = 0.0;
     for (var k: u32 = 0u; k < ${n}u; k = k + 1u) { sum = sum + inputAt${i}(s, inputBase, k, dropout) * state[${layout.kernelOffsets[i]}u + k * ${m}u + j]; }
     let z = sum + state[${layout.biasOffsets[i]}u + j];
-    scratch[outputBase + j] = ${last ? 'z' : 'activate(z)'};
+    scratch[outputBase + j] = ${output('z')};
   }
 }`;
 }
@@ -25,11 +55,19 @@ export function forwardRowCode(layout: MlpLayout, i: number): string {
 /** Layer i's backward pass for one row: the deltas of layer i - 1's outputs, from layer i's. */
 function backwardRowCode(layout: MlpLayout, i: number): string {
   const [n, m] = [layout.sizes[i], layout.sizes[i + 1]];
+  const weight = (j: string) => `state[${layout.kernelOffsets[i]}u + k * ${m}u + ${j}]`;
+  const hoisted = m <= ROW_REGISTERS;
+  const sum = hoisted
+    ? range(m)
+        .map((j) => `sum = sum + delta${j} * ${weight(`${j}u`)};`)
+        .join(' ')
+    : `for (var j: u32 = 0u; j < ${m}u; j = j + 1u) { sum = sum + scratch[deltaBase + j] * ${weight('j')}; }`;
   return `fn backwardRow${i}(s: u32, b: u32, dropout: bool) {
   let deltaBase = ${layout.deltaOffsets[i]}u + b * ${m}u;
+${hoisted ? range(m).map((j) => `  let delta${j} = scratch[deltaBase + ${j}u];`).join('\n') : ''}
   for (var k: u32 = 0u; k < ${n}u; k = k + 1u) {
     var sum: f32 = 0.0;
-    for (var j: u32 = 0u; j < ${m}u; j = j + 1u) { sum = sum + scratch[deltaBase + j] * state[${layout.kernelOffsets[i]}u + k * ${m}u + j]; }
+    ${sum}
     let e = b * ${n}u + k;
     if (dropout) { sum = sum * masks[s * ${layout.maskSizePerStep}u + ${layout.maskOffsets[i - 1]}u + e]; }
     scratch[${layout.deltaOffsets[i - 1]}u + e] = sum * slope(scratch[${layout.outputOffsets[i - 1]}u + e]);
@@ -134,10 +172,11 @@ fn trainSteps(@builtin(local_invocation_index) tid: u32) {
     storageBarrier();
     if (tid == 0u) { finishLoss(s); }
     let l2 = recordFloat(s, 3u);
+    ${READ_SETTINGS}
     for (var p: u32 = tid; p < ${P}u; p = p + ${groupSize}u) {
       var g = gradientOf(p);
       if (l2 > 0.0 && (${isKernel})) { g = g + l2 * (2.0 * state[p]); }
-      applyOptimizer(s, p, g);
+      applyOptimizerWith(p, g, ${SETTINGS_ARGS});
     }
     storageBarrier();
   }

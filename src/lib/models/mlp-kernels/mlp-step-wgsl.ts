@@ -3,13 +3,15 @@
 // atomics, so a run is deterministic. Small models run as one workgroup looping over many
 // steps ('single'): a row's whole pass per invocation (mlp-step-rows.ts), one barrier, the
 // updates, one barrier. Large ones run as a dispatch per phase ('phases'): the hidden layers'
-// forward passes in tiles (mlp-step-tiles.ts), a one-workgroup head (last layer, loss, its
-// deltas), the deltas of the hidden layers below it, then every gradient and update in one.
+// forward passes in tiles (mlp-step-tiles.ts), the head (last layer, loss, its deltas, a row
+// per invocation), the deltas of the hidden layers below it, then every gradient and update
+// and the batch's loss in one.
 // The digits MLP (784-64-10) so runs 3 dispatches per step.
 // Written for Tint and Naga alike: no extensions, explicit types, barriers in uniform control flow.
 import { ADAM_BETA1, ADAM_BETA2, EPSILON, MOMENTUM, RMSPROP_DECAY } from '../../engine/optimizers.ts';
 import type { Activation } from '../../engine/config.ts';
 import { RECORD_WORDS, type MlpLayout } from './mlp-layout.ts';
+import { READ_SETTINGS, SETTINGS_ARGS, SETTINGS_PARAMS } from './step-settings.ts';
 import { canUnrollRows, headRowCode, UNROLL_LIMIT, unrolledRowsCode } from './mlp-step-rows.ts';
 import { canTileForward, canTileUpdate, forwardThreads, forwardTileCode, inputAtCode, inputRowBase, updateThreads, updateTileCode } from './mlp-step-tiles.ts';
 
@@ -21,11 +23,11 @@ import { canTileForward, canTileUpdate, forwardThreads, forwardTileCode, inputAt
 export const WORKGROUP_SIZE = 32;
 
 /**
- * Invocations of the one-workgroup entry points (every step of 'single', the head of
- * 'phases'). SwiftShader runs a workgroup four invocations at a time and switches between
- * those fours at every barrier, so the same arithmetic costs less in fewer invocations: the
- * spiral step ran ~1.4× faster with 4 than with 64 (8 alike, 16 and 32 in between). A
- * hardware GPU would want more; the goals are measured on this software one.
+ * Invocations of the one-workgroup step ('single'), and the partial sums of its L2 term,
+ * which 'phases' sums alike. SwiftShader runs a workgroup four invocations at a time and
+ * switches between those fours at every barrier, so the same arithmetic costs less in fewer
+ * invocations: the spiral step ran ~1.4× faster with 4 than with 64 (8 alike, 16 and 32 in
+ * between). A hardware GPU would want more; the goals are measured on this software one.
  */
 export const ONE_GROUP_SIZE = 4;
 
@@ -67,8 +69,8 @@ function optimizerUpdate(layout: MlpLayout): string {
   let v = state[${2 * P}u + p] * ${f32(ADAM_BETA2)} + (g * g) * ${f32(1 - ADAM_BETA2)};
   state[${P}u + p] = m;
   state[${2 * P}u + p] = v;
-  let mHat = m / recordFloat(s, 1u);
-  let vHat = v / recordFloat(s, 2u);
+  let mHat = m / oneMinusBeta1Power;
+  let vHat = v / oneMinusBeta2Power;
   state[p] = (mHat / (sqrt(vHat) + ${f32(EPSILON)})) * -lr + w;`;
     case 'rmsprop':
       return `let ms = state[${P}u + p] * ${f32(RMSPROP_DECAY)} + (g * g) * ${f32(1 - RMSPROP_DECAY)};
@@ -117,10 +119,14 @@ fn slope(y: f32) -> f32 { return ${SLOPE[layout.activation]}; }
 
 ${lossCode(layout, ONE_GROUP_SIZE, kernelRanges)}
 
-fn applyOptimizer(s: u32, p: u32, g: f32) {
-  let lr = recordFloat(s, 0u);
+fn applyOptimizerWith(p: u32, g: f32, ${SETTINGS_PARAMS}) {
   let w = state[p];
   ${optimizerUpdate(layout)}
+}
+
+fn applyOptimizer(s: u32, p: u32, g: f32) {
+  ${READ_SETTINGS}
+  applyOptimizerWith(p, g, ${SETTINGS_ARGS});
 }`;
 }
 
@@ -155,11 +161,14 @@ export interface DensePhases {
   code: string[];
   /** One dispatch each, in order: the hidden layers' forward passes. */
   forward: PhaseWork[];
-  /** The one-workgroup head dispatch (last layer, loss, the last hidden layer's deltas). */
-  head: string;
+  /**
+   * The head dispatch: the last layer, each row's loss and the last hidden layer's deltas (a
+   * row per invocation), and the L2 sum's partials, from the weights before the update.
+   */
+  head: PhaseWork[];
   /** One dispatch each, in order: the deltas of the hidden layers below the last. */
   backward: PhaseWork[];
-  /** Every dense gradient and update; they share one dispatch with any other updates. */
+  /** Every dense gradient and update, and the batch's loss; they share one dispatch with any other updates. */
   update: PhaseWork[];
 }
 
@@ -254,17 +263,14 @@ export function densePhases(layout: MlpLayout, sumsAsSingle = false): DensePhase
   const update = Array.from({ length: layers }, (_, i) =>
     canTileUpdate(layout, i) ? { count: updateThreads(layout, i), call: `updateTile${i}(s, t);` } : { count: sizes[i] * sizes[i + 1] + sizes[i + 1], call: `update${i}(s, t, usesDropout(s));` },
   );
-  // The last layer, the loss and the last layer's deltas, a row per invocation, in one workgroup
-  // so that it can also sum the batch's loss.
-  const head = `@compute @workgroup_size(${ONE_GROUP_SIZE})
-fn headPhase(@builtin(local_invocation_index) tid: u32) {
-  let s = dispatchInfo.first;
-  let dropout = usesDropout(s);
-  for (var b: u32 = tid; b < ${B}u; b = b + ${ONE_GROUP_SIZE}u) { headRow(s, b, dropout); }
-  sumSquares(s, tid);
-  storageBarrier();
-  if (tid == 0u) { finishLoss(s); }
-}`;
+  // The rows run side by side over the cores; the batch's loss is summed in the update
+  // dispatch, after every row's loss is written. (In one workgroup, the head took a sixth of
+  // the digits step on SwiftShader, with one core idle.)
+  const head = [
+    { count: B, call: 'headRow(s, t, usesDropout(s));' },
+    { count: ONE_GROUP_SIZE, call: 'sumSquares(s, t);' },
+  ];
+  update.push({ count: 1, call: 'finishLoss(s);' });
   return { code, forward, head, backward, update };
 }
 
@@ -287,7 +293,7 @@ export function mlpStepShader(layout: MlpLayout, maxChunk: number, mode: 'single
   // A network that also has a one-workgroup step sums as that step does, so a run can start on
   // this quickly compiled one and move to the faster one once it is compiled.
   const dense = densePhases(layout, canUnrollRows(layout));
-  parts.push(...dense.code, dense.head);
+  parts.push(...dense.code);
   const entries: PhaseEntry[] = [];
   const dispatch = (name: string, works: PhaseWork[]) => {
     const { code, entry } = phaseCode(name, works);
@@ -295,7 +301,7 @@ export function mlpStepShader(layout: MlpLayout, maxChunk: number, mode: 'single
     entries.push(entry);
   };
   dense.forward.forEach((work, i) => dispatch(`forwardPhase${i}`, [work]));
-  entries.push({ entryPoint: 'headPhase', workgroups: 1 });
+  dispatch('headPhase', dense.head);
   dense.backward.forEach((work, i) => dispatch(`backwardPhase${i}`, [work]));
   dispatch('updatePhase', dense.update);
   return { code: parts.join('\n\n'), entries, scratchWords: partialsOffset };
@@ -304,8 +310,9 @@ export function mlpStepShader(layout: MlpLayout, maxChunk: number, mode: 'single
 /**
  * `lossRow`: one row's loss and the last layer's delta. `sumSquares`: this invocation's share
  * of the L2 sum, from the weights before the update. `finishLoss` (one invocation, after a
- * barrier): the batch loss plus L2, into the ring. The partial sums live in scratch, not in
- * workgroup memory, so that one storageBarrier orders them with everything else.
+ * barrier or in a later dispatch): the batch loss plus L2, into the ring. The partial sums
+ * live in scratch, not in workgroup memory, so that one storageBarrier orders them with
+ * everything else, and a later dispatch can read them.
  */
 function lossCode(layout: MlpLayout, groupSize: number, kernelRanges: [number, number][]): string {
   const { sizes, batch: B } = layout;
