@@ -132,8 +132,6 @@ export class GptFusedStep {
     return this.#pendingLosses;
   }
 
-
-
   /** While the GPU is more than one chunk behind, a promise that resolves when it is one chunk behind; null otherwise. */
   backlog(): Promise<void> | null {
     return this.#inFlight.length > 1 ? this.#inFlight[this.#inFlight.length - 2] : null;
@@ -231,7 +229,6 @@ export class GptFusedStep {
     return readJoined(this.#device, this.#buffers.losses, regions);
   }
 
-
   /** The whole state read back: params, then the first moments, then the second, each `paramCount` long. */
   async readState(): Promise<Float32Array> {
     this.flush();
@@ -282,10 +279,6 @@ export class GptFusedStep {
     this.#forwards.clear();
     this.#views = [];
   }
-
-
-
-
 
   #compileNow(): GPUComputePipeline[] {
     const layout = this.#device.createPipelineLayout({ bindGroupLayouts: [this.#bindGroupLayout] });
