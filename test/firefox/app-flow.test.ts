@@ -1,6 +1,7 @@
 // The app's core flow in Firefox (issue 16), driven as a user would through puppeteer-core:
 // train on WebGPU, Pause saves, close the browser and Resume on the same profile, a damaged
-// chunk falls back to the previous checkpoint with a sentence, Export and Import round-trip.
+// chunk falls back to the previous checkpoint with a sentence, Export and Import round-trip;
+// and a device lost in the middle of a fused run falls back and resumes (issue 13).
 // The page is the app as the dev server serves it (the same Svelte app as the build).
 import type { Page } from 'puppeteer-core';
 import { inject } from 'vitest';
@@ -140,5 +141,29 @@ test('train on WebGPU, resume after a restart, fall back past a damaged chunk, e
   }, zip);
   await waitForText(page, 'notice', /^Imported/);
   await waitForText(page, 'step', /^20$/);
+  await firefox.close();
+});
+
+test('a WebGPU device lost in the middle of a fused run falls back and resumes from the last checkpoint', async ({ launchOnProfile }) => {
+  const firefox = await launchOnProfile();
+  const page = await firefox.browser.newPage();
+  await openApp(page, '?debug');
+  expect(await waitForText(page, 'kernel-path', /./)).toBe('· fused kernels');
+  await trainTo(page, 8);
+  // Train on, and lose the device while the fused steps are running.
+  await page.evaluate(() => {
+    const input = document.querySelector<HTMLInputElement>('#stop-at')!;
+    input.value = '100000';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await clickButton(page, 'Train');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="step"]')?.textContent) > 10, { timeout: TEXT_TIMEOUT_MS });
+  await page.evaluate(() => (window as unknown as { playground: { simulateDeviceLoss(): void } }).playground.simulateDeviceLoss());
+  expect(await waitForText(page, 'device-lost', /The GPU device was lost/)).toMatch(/fallback/);
+  await clickButton(page, 'Resume on fallback backend');
+  expect(await waitForText(page, 'backend', /^(webgl|cpu)$/)).toMatch(/^(webgl|cpu)$/);
+  await waitForText(page, 'backend-reason', /device was lost/);
+  await waitForText(page, 'step', /^8$/);
+  await trainTo(page, 12);
   await firefox.close();
 });
