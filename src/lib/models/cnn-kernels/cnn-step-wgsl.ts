@@ -8,9 +8,8 @@
 // a chunk of the batch by one invocation, then over the chunks in order by the update.
 // Written for Tint and Naga alike: no extensions, explicit types.
 import { densePhases, denseKernelRanges, phaseCode, stepPreamble, type MlpStepShader, type PhaseEntry, type PhaseWork } from '../mlp-kernels/mlp-step-wgsl.ts';
+import { range } from '../mlp-kernels/mlp-step-tiles.ts';
 import { blockParamCount, type CnnLayout } from './cnn-layout.ts';
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** Four floats of `array` from `at`, `stride` apart, as a vec4. */
 const vec4At = (array: string, at: string, stride = 1) => `vec4<f32>(${range(4).map((c) => `${array}[${at} + ${c * stride}u]`).join(', ')})`;

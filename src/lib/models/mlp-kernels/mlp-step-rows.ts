@@ -4,7 +4,7 @@
 // has two barriers per step; the per-phase mode runs the last layer and the loss this way.
 import type { MlpLayout } from './mlp-layout.ts';
 import { READ_SETTINGS, SETTINGS_ARGS } from './step-settings.ts';
-import { inputRowBase } from './mlp-step-tiles.ts';
+import { inputRowBase, range } from './mlp-step-tiles.ts';
 
 /**
  * Most outputs a row function keeps in registers. Up to this many, a row loads each input (or
@@ -12,8 +12,6 @@ import { inputRowBase } from './mlp-step-tiles.ts';
  * sum still runs over the same index in the same order, so the bits are the same.
  */
 const ROW_REGISTERS = 16;
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** Layer i's forward pass for one row: its outputs (activated, except the last layer's) into scratch. */
 export function forwardRowCode(layout: MlpLayout, i: number): string {

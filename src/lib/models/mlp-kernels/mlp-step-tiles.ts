@@ -52,7 +52,8 @@ export function inputAtCode(layout: MlpLayout, i: number, withMasks = true): str
 export const inputRowBase = (layout: MlpLayout, i: number, b: string) =>
   i === 0 && layout.inputOffset === undefined ? `example(s, ${b}) * ${layout.sizes[0]}u` : `(${b}) * ${layout.sizes[i]}u`;
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+/** 0 … n - 1, for writing out the lines of a generated loop. */
+export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** Four consecutive floats of `array` from index `at` as a vec4. */
 const vec4At = (array: string, at: string) => `vec4<f32>(${array}[${at}], ${array}[${at} + 1u], ${array}[${at} + 2u], ${array}[${at} + 3u])`;
